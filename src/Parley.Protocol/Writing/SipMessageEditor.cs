@@ -1,0 +1,435 @@
+using System.Buffers.Text;
+using Parley.Protocol.Headers;
+
+namespace Parley.Protocol.Writing;
+
+/// <summary>
+/// Records proxy edits against a parsed message and writes the result: untouched bytes are copied from the original
+/// buffer, never re-serialised (as OpenSIPS's and Kamailio's lumps). Reusable: <see cref="Reset"/> per message, no
+/// allocation once its scratch space has grown to the size of typical edits.
+/// </summary>
+public sealed class SipMessageEditor
+{
+    private Edit[] _edits = new Edit[16];
+    private int _count;
+    private byte[] _scratch = new byte[1024];
+    private int _scratchLength;
+    private SipMessage _message = new();
+    private int _contentLengthDelta;
+    private bool _bodyReplaced;
+
+    private readonly record struct Edit(int Position, int DeleteLength, int DataStart, int DataLength, int Sequence);
+
+    public SipMessage Message => _message;
+
+    public int EditCount => _count;
+
+    public void Reset(SipMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _message = message;
+        _count = 0;
+        _scratchLength = 0;
+        _contentLengthDelta = 0;
+        _bodyReplaced = false;
+    }
+
+    public void Insert(int position, ReadOnlySpan<byte> data) => Add(position, 0, data);
+
+    public void Delete(ByteRange range) => Add(range.Start, range.Length, default);
+
+    public void Replace(ByteRange range, ReadOnlySpan<byte> data) => Add(range.Start, range.Length, data);
+
+    /// <summary>Adds <c>name: value</c> at the end of the header section.</summary>
+    public void AddHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => InsertHeaderLine(_message.HeadersEnd, name, value);
+
+    /// <summary>Adds <c>name: value</c> as the first header line.</summary>
+    public void PrependHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => InsertHeaderLine(_message.HeadersStart, name, value);
+
+    public void RemoveHeader(int index) => Delete(_message.Headers[index].Line);
+
+    public void ReplaceHeaderValue(int index, ReadOnlySpan<byte> value) => Replace(_message.Headers[index].Value, value);
+
+    /// <summary>Removes every header named <paramref name="name"/>; returns how many.</summary>
+    public int RemoveHeaders(ReadOnlySpan<byte> name)
+    {
+        var kind = HeaderNames.Lookup(name);
+        var removed = 0;
+        var headers = _message.Headers;
+        for (var i = 0; i < headers.Length; i++)
+        {
+            if (kind != HeaderKind.Other ? headers[i].Kind == kind
+                : headers[i].Kind == HeaderKind.Other && System.Text.Ascii.EqualsIgnoreCase(_message[headers[i].Name], name))
+            {
+                Delete(headers[i].Line);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    public void SetRequestUri(ReadOnlySpan<byte> uri)
+    {
+        if (!_message.IsRequest)
+        {
+            throw new InvalidOperationException("A response has no Request-URI.");
+        }
+
+        Replace(_message.RequestUri, uri);
+    }
+
+    /// <summary>Adds a Via value above all others (RFC 3261 §16.6 step 8).</summary>
+    public void PushVia(ReadOnlySpan<byte> viaValue)
+    {
+        var first = _message.IndexOf(HeaderKind.Via);
+        InsertHeaderLine(first >= 0 ? _message.Headers[first].Line.Start : _message.HeadersStart, "Via"u8, viaValue);
+    }
+
+    /// <summary>Removes the topmost Via value (RFC 3261 §16.7 step 3), keeping the others of its line.</summary>
+    public bool PopVia()
+    {
+        var vias = _message.Vias;
+        if (!vias.MoveNext())
+        {
+            return false;
+        }
+
+        RemoveFirstListValue(vias.HeaderIndex, vias.Current.Value);
+        return true;
+    }
+
+    /// <summary>Removes the topmost Route value (RFC 3261 §16.4, §16.12).</summary>
+    public bool PopRoute()
+    {
+        var routes = _message.Routes;
+        if (!routes.MoveNext())
+        {
+            return false;
+        }
+
+        RemoveFirstListValue(routes.HeaderIndex, routes.Current.Value);
+        return true;
+    }
+
+    /// <summary>Adds a Record-Route value above any existing one (RFC 3261 §16.6 step 4).</summary>
+    public void AddRecordRoute(ReadOnlySpan<byte> value)
+    {
+        var first = _message.IndexOf(HeaderKind.RecordRoute);
+        InsertHeaderLine(first >= 0 ? _message.Headers[first].Line.Start : _message.HeadersStart, "Record-Route"u8, value);
+    }
+
+    /// <summary>RFC 3261 §16.6 step 3: decrement Max-Forwards, or add it with 70 when absent.</summary>
+    public void DecrementMaxForwards()
+    {
+        var index = _message.IndexOf(HeaderKind.MaxForwards);
+        if (index < 0)
+        {
+            AddHeader("Max-Forwards"u8, "70"u8);
+            return;
+        }
+
+        var current = _message.MaxForwards;
+        Span<byte> digits = stackalloc byte[11];
+        Utf8Formatter.TryFormat(Math.Max(0, current - 1), digits, out var written);
+        ReplaceHeaderValue(index, digits[..written]);
+    }
+
+    /// <summary>
+    /// RFC 3261 §18.2.1 and RFC 3581 §4: on the top Via, add <c>received</c> when the sent-by host is not the source
+    /// address (or when rport was asked for), and fill in an empty <c>rport</c> with the source port.
+    /// </summary>
+    public void AddReceived(ReadOnlySpan<byte> sourceAddress, int sourcePort)
+    {
+        if (!_message.TryGetTopVia(out var via))
+        {
+            return;
+        }
+
+        var fillRport = via.HasRport && via.Rport < 0;
+        if (fillRport)
+        {
+            Span<byte> eq = stackalloc byte[6];
+            eq[0] = (byte)'=';
+            Utf8Formatter.TryFormat(sourcePort, eq[1..], out var n);
+            Insert(via.RportEnd, eq[..(n + 1)]);
+        }
+
+        var host = _message[via.Host];
+        if (!fillRport && host.SequenceEqual(sourceAddress))
+        {
+            return;
+        }
+
+        if (via.HasReceived)
+        {
+            Replace(via.Received, sourceAddress);
+            return;
+        }
+
+        Span<byte> param = stackalloc byte[10 + sourceAddress.Length];
+        ";received="u8.CopyTo(param);
+        sourceAddress.CopyTo(param[10..]);
+        Insert(via.Value.End, param);
+    }
+
+    /// <summary>Replaces the body and keeps Content-Length true (adding the header when the message had none).</summary>
+    public void ReplaceBody(ReadOnlySpan<byte> body, ReadOnlySpan<byte> contentType = default)
+    {
+        if (_bodyReplaced)
+        {
+            throw new InvalidOperationException("The body was already replaced in this edit.");
+        }
+
+        _bodyReplaced = true;
+        Replace(_message.Body, body);
+        _contentLengthDelta = body.Length - _message.Body.Length;
+        if (!contentType.IsEmpty)
+        {
+            var ct = _message.IndexOf(HeaderKind.ContentType);
+            if (ct >= 0)
+            {
+                ReplaceHeaderValue(ct, contentType);
+            }
+            else
+            {
+                AddHeader("Content-Type"u8, contentType);
+            }
+        }
+    }
+
+    /// <summary>The number of bytes <see cref="WriteTo"/> will produce.</summary>
+    public int GetLength()
+    {
+        var length = _message.Length + ContentLengthFixLength();
+        for (var i = 0; i < _count; i++)
+        {
+            length += _edits[i].DataLength - _edits[i].DeleteLength;
+        }
+
+        return length + (_message.HeadersTerminated ? 0 : 2);
+    }
+
+    /// <summary>Writes the edited message into <paramref name="destination"/>, which must hold <see cref="GetLength"/> bytes.</summary>
+    public int WriteTo(Span<byte> destination)
+    {
+        SortEdits();
+        ReadOnlySpan<byte> source = _message.Buffer;
+        var clIndex = _message.IndexOf(HeaderKind.ContentLength);
+        var fixContentLength = _contentLengthDelta != 0 || (_bodyReplaced && clIndex < 0);
+        var pos = _message.Start;
+        var written = 0;
+        var e = 0;
+        var clDone = !fixContentLength;
+        while (true)
+        {
+            var nextEdit = e < _count ? _edits[e].Position : int.MaxValue;
+            var clAt = clDone ? int.MaxValue : (clIndex >= 0 ? _message.Headers[clIndex].Value.Start : _message.HeadersEnd);
+            var copyUntil = Math.Min(Math.Min(nextEdit, clAt), _message.End);
+            if (copyUntil > pos)
+            {
+                source[pos..copyUntil].CopyTo(destination[written..]);
+                written += copyUntil - pos;
+                pos = copyUntil;
+            }
+
+            if (!clDone && pos == clAt && clAt <= nextEdit)
+            {
+                written += WriteContentLength(destination[written..], clIndex >= 0);
+                if (clIndex >= 0)
+                {
+                    pos = _message.Headers[clIndex].Value.End;
+                }
+
+                clDone = true;
+                continue;
+            }
+
+            if (e < _count && _edits[e].Position == pos)
+            {
+                var edit = _edits[e++];
+                _scratch.AsSpan(edit.DataStart, edit.DataLength).CopyTo(destination[written..]);
+                written += edit.DataLength;
+                pos += edit.DeleteLength;
+                continue;
+            }
+
+            if (pos >= _message.End)
+            {
+                break;
+            }
+        }
+
+        if (!_message.HeadersTerminated)
+        {
+            "\r\n"u8.CopyTo(destination[written..]);
+            written += 2;
+        }
+
+        return written;
+    }
+
+    /// <summary>Writes into a new array: for tests and cold paths; the hot path writes into a pooled buffer.</summary>
+    public byte[] ToArray()
+    {
+        var bytes = new byte[GetLength()];
+        var n = WriteTo(bytes);
+        return n == bytes.Length ? bytes : bytes[..n];
+    }
+
+    private int ContentLengthFixLength()
+    {
+        var clIndex = _message.IndexOf(HeaderKind.ContentLength);
+        if (clIndex >= 0)
+        {
+            return _contentLengthDelta == 0 ? 0 : DigitCount(_message.ContentLength + _contentLengthDelta) - _message.Headers[clIndex].Value.Length;
+        }
+
+        return _bodyReplaced ? "Content-Length: \r\n"u8.Length + DigitCount(_message.Body.Length + _contentLengthDelta) : 0;
+    }
+
+    private int WriteContentLength(Span<byte> destination, bool replaceValue)
+    {
+        var newLength = Math.Max(0, _message.ContentLength) + _contentLengthDelta;
+        if (!replaceValue)
+        {
+            newLength = _message.Body.Length + _contentLengthDelta;
+            "Content-Length: "u8.CopyTo(destination);
+            Utf8Formatter.TryFormat(newLength, destination[16..], out var n);
+            "\r\n"u8.CopyTo(destination[(16 + n)..]);
+            return 16 + n + 2;
+        }
+
+        Utf8Formatter.TryFormat(newLength, destination, out var written);
+        return written;
+    }
+
+    private static int DigitCount(int value)
+    {
+        var digits = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            digits++;
+        }
+
+        return digits;
+    }
+
+    private void RemoveFirstListValue(int headerIndex, ByteRange value)
+    {
+        var field = _message.Headers[headerIndex];
+        ReadOnlySpan<byte> buf = _message.Buffer;
+        var after = value.End;
+        while (after < field.Value.End && buf[after] != ',')
+        {
+            after++;
+        }
+
+        if (after >= field.Value.End)
+        {
+            if (value.Start == field.Value.Start)
+            {
+                Delete(field.Line); // the only value: the whole line goes
+                return;
+            }
+
+            // The last value of the line but not the first cannot be "first"; list enumerators never yield it.
+            throw new InvalidOperationException("The value is not the first of its header line.");
+        }
+
+        after++;
+        while (after < field.Value.End && buf[after] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            after++;
+        }
+
+        Delete(ByteRange.FromBounds(value.Start, after));
+    }
+
+    private void InsertHeaderLine(int position, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        var length = name.Length + 2 + value.Length + 2;
+        EnsureScratch(length);
+        var span = _scratch.AsSpan(_scratchLength, length);
+        name.CopyTo(span);
+        ": "u8.CopyTo(span[name.Length..]);
+        value.CopyTo(span[(name.Length + 2)..]);
+        "\r\n"u8.CopyTo(span[(length - 2)..]);
+        AddEdit(position, 0, _scratchLength, length);
+        _scratchLength += length;
+    }
+
+    private void Add(int position, int deleteLength, ReadOnlySpan<byte> data)
+    {
+        if (position < _message.Start || position + deleteLength > _message.End)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), "The edit lies outside the message.");
+        }
+
+        EnsureScratch(data.Length);
+        data.CopyTo(_scratch.AsSpan(_scratchLength));
+        AddEdit(position, deleteLength, _scratchLength, data.Length);
+        _scratchLength += data.Length;
+    }
+
+    private void AddEdit(int position, int deleteLength, int dataStart, int dataLength)
+    {
+        if (_count == _edits.Length)
+        {
+            Array.Resize(ref _edits, _edits.Length * 2);
+        }
+
+        _edits[_count] = new Edit(position, deleteLength, dataStart, dataLength, _count);
+        _count++;
+    }
+
+    private void EnsureScratch(int more)
+    {
+        if (_scratchLength + more > _scratch.Length)
+        {
+            Array.Resize(ref _scratch, Math.Max(_scratch.Length * 2, _scratchLength + more));
+        }
+    }
+
+    /// <summary>
+    /// Orders edits by position; at one position pure inserts come before a delete or replace, each group in call order.
+    /// Insertion sort: a message gets a handful of edits.
+    /// </summary>
+    private void SortEdits()
+    {
+        for (var i = 1; i < _count; i++)
+        {
+            var current = _edits[i];
+            var j = i - 1;
+            while (j >= 0 && Compare(_edits[j], current) > 0)
+            {
+                _edits[j + 1] = _edits[j];
+                j--;
+            }
+
+            _edits[j + 1] = current;
+        }
+
+        for (var i = 1; i < _count; i++)
+        {
+            var prev = _edits[i - 1];
+            if (prev.Position + prev.DeleteLength > _edits[i].Position)
+            {
+                throw new InvalidOperationException("Two edits overlap.");
+            }
+        }
+    }
+
+    private static int Compare(in Edit a, in Edit b)
+    {
+        if (a.Position != b.Position)
+        {
+            return a.Position.CompareTo(b.Position);
+        }
+
+        var aDeletes = a.DeleteLength > 0 ? 1 : 0;
+        var bDeletes = b.DeleteLength > 0 ? 1 : 0;
+        return aDeletes != bDeletes ? aDeletes - bDeletes : a.Sequence.CompareTo(b.Sequence);
+    }
+}

@@ -1,0 +1,76 @@
+namespace Parley.Protocol.Tests;
+
+public class SipParserTests
+{
+    [Fact]
+    public void Parse_Invite_IndexesStartLineHeadersAndBody()
+    {
+        var m = SampleMessages.Parse(SampleMessages.Invite);
+        Assert.True(m.IsRequest);
+        Assert.Equal(SipMethod.Invite, m.Method);
+        Assert.Equal("sip:bob@biloxi.example.com", m.GetString(m.RequestUri));
+        Assert.Equal(9, m.HeaderCount);
+        Assert.Equal(151, m.ContentLength);
+        Assert.Equal(151, m.Body.Length);
+        Assert.Equal("3848276298220188511@atlanta.example.com", m.GetString(m.CallId));
+        Assert.Equal(70, m.MaxForwards);
+        var via = m.TopVia;
+        Assert.Equal(SipTransport.Udp, via.Transport);
+        Assert.Equal("client.atlanta.example.com", m.GetString(via.Host));
+        Assert.Equal(5060, via.Port);
+        Assert.Equal("z9hG4bK74bf9", m.GetString(via.Branch));
+        Assert.True(via.HasRport);
+        Assert.Equal(-1, via.Rport);
+        Assert.Equal("9fxced76sl", m.GetString(m.From.Tag));
+        Assert.Equal("\"Alice\"", m.GetString(m.From.DisplayName));
+        Assert.False(m.To.HasTag);
+        Assert.Equal(1u, m.CSeq.Number);
+        Assert.Equal(SipMethod.Invite, m.CSeq.Method);
+        Assert.Equal(ParseError.None, SipValidator.ValidateRequest(m));
+    }
+
+    [Fact]
+    public void Parse_ResponseWithTwoViasOnOneLine_EnumeratesBoth()
+    {
+        var m = SampleMessages.Parse(SampleMessages.Ok);
+        Assert.False(m.IsRequest);
+        Assert.Equal(200, m.StatusCode);
+        Assert.Equal("OK", m.GetString(m.ReasonPhrase));
+        var hosts = new List<string>();
+        foreach (var via in m.Vias)
+        {
+            hosts.Add(m.GetString(via.Host));
+        }
+
+        Assert.Equal(["proxy.example.com", "client.atlanta.example.com"], hosts);
+        Assert.Equal(ParseError.None, SipValidator.ValidateResponse(m));
+    }
+
+    [Fact]
+    public void Parse_EveryPrefixOfStream_IsIncompleteAndConsumesNothing()
+    {
+        var bytes = SampleMessages.Bytes(SampleMessages.Invite);
+        var m = new SipMessage();
+        for (var n = 0; n < bytes.Length; n++)
+        {
+            var r = SipParser.Parse(bytes, 0, n, m, datagram: false);
+            Assert.Equal(ParseStatus.Incomplete, r.Status);
+            Assert.Equal(0, r.Consumed);
+        }
+
+        Assert.Equal(ParseStatus.Complete, SipParser.Parse(bytes, 0, bytes.Length, m, datagram: false).Status);
+    }
+
+    [Theory]
+    [InlineData("Content-Length: -1", ParseError.BadContentLength)]
+    [InlineData("Content-Length: 5\r\nl: 6", ParseError.ConflictingContentLength)]
+    [InlineData("Content-Length: 50", ParseError.ContentLengthExceedsMessage)]
+    public void Parse_BadContentLengthInDatagram_ReportsReason(string header, ParseError expected)
+    {
+        var text = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n" + header + "\r\n\r\nhello";
+        var bytes = SampleMessages.Bytes(text);
+        var r = SipParser.Parse(bytes, 0, bytes.Length, new SipMessage(), datagram: true);
+        Assert.Equal(ParseStatus.Invalid, r.Status);
+        Assert.Equal(expected, r.Error);
+    }
+}
