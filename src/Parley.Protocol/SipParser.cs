@@ -47,10 +47,11 @@ public static class SipParser
 
         var lineEnd = p + nl;
         var lineContentEnd = lineEnd > p && buf[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
-        var error = ParseStartLine(buf, p, lineContentEnd, message);
-        if (error != ParseError.None)
+        // A bad start line still lets the header lines be indexed, so the 400/505 can copy Via, From, To, Call-ID and CSeq.
+        var startLineError = ParseStartLine(buf, p, lineContentEnd, message);
+        if (startLineError != ParseError.None)
         {
-            return ParseResult.Invalid(error);
+            message.IsRequest = !buf[p..].StartsWith("SIP/"u8);
         }
 
         var h = lineEnd + 1;
@@ -62,7 +63,7 @@ public static class SipParser
             {
                 if (!datagram)
                 {
-                    return ParseResult.Incomplete;
+                    return startLineError != ParseError.None ? ParseResult.Invalid(startLineError) : ParseResult.Incomplete;
                 }
 
                 // A datagram whose header section is not closed by an empty line (RFC 4475 §3.1.2.15's file ends so):
@@ -129,7 +130,7 @@ public static class SipParser
             var nameEnd = Lexer.ScanToken(buf, h, e);
             if (nameEnd == h)
             {
-                return ParseResult.Invalid(ParseError.BadHeaderLine);
+                return ParseResult.Invalid(startLineError != ParseError.None ? startLineError : ParseError.BadHeaderLine);
             }
 
             // HCOLON = *( SP / HTAB ) ":" SWS
@@ -141,7 +142,7 @@ public static class SipParser
 
             if (c >= e || buf[c] != ':')
             {
-                return ParseResult.Invalid(ParseError.BadHeaderLine);
+                return ParseResult.Invalid(startLineError != ParseError.None ? startLineError : ParseError.BadHeaderLine);
             }
 
             var valueStart = Lexer.SkipLws(buf, c + 1, e);
@@ -154,6 +155,11 @@ public static class SipParser
             }
 
             h = next;
+        }
+
+        if (startLineError != ParseError.None)
+        {
+            return ParseResult.Invalid(startLineError);
         }
 
         // Content-Length: RFC 3261 §18.3 / §20.14; every copy must agree (RFC 4475 §3.3.9), none may be negative (§3.1.2.3).
