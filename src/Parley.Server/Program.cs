@@ -1,1 +1,3 @@
-return 0;
+using Parley.Server;
+
+return await ParleyCommand.Build().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) }).ConfigureAwait(false);

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Logging;
+using Parley.Server.Configuration;
+using Parley.Server.Core;
+using Parley.Transport;
+
+namespace Parley.Server;
+
+/// <summary>The composition root: wires transport, core dispatch and the message pipeline, and runs until cancelled.</summary>
+internal static partial class ParleyServer
+{
+    public static async Task<int> RunAsync(ServerConfig config, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(config.MinimumLogLevel)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            }));
+        var logger = loggerFactory.CreateLogger("Parley");
+
+        var options = new SipTransportOptions
+        {
+            // One receive loop per UDP socket keeps the kernel's datagram order up to the Call-ID dispatch
+            // (docs/ARCHITECTURE.md, invariant 5); the workers behind it use every core.
+            UdpReceiveLoopsPerSocket = 1,
+            MaxMessageSize = config.MaxMessageSize,
+            TcpIdleTimeout = TimeSpan.FromSeconds(config.TcpConnectionLifetime),
+        };
+        foreach (var socket in config.Sockets)
+        {
+            if (!ListenAddress.TryParse(socket, out var address, out var error))
+            {
+                throw new InvalidOperationException(error); // validated at load; unreachable unless the loader and parser disagree
+            }
+
+            options.ListenAddresses.Add(address);
+        }
+
+        var statistics = new CoreStatistics();
+        SipTransportLayer? transport = null;
+        var core = new SipCore(config.UdpWorkers, new EmptyProcessor(statistics), new TransportReplySender(() => transport!), statistics, config.ServerHeader, logger);
+        transport = new SipTransportLayer(options, core, loggerFactory);
+        try
+        {
+            transport.Start();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            LogBindFailed(logger, e.Message);
+            await core.StopAsync().ConfigureAwait(false);
+            return 2;
+        }
+
+        foreach (var listener in transport.Listeners)
+        {
+            LogListening(logger, listener.ToString());
+        }
+
+        LogReady(logger, ParleyCommand.Version, config.UdpWorkers);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        LogStopping(logger);
+        await transport.StopAsync().ConfigureAwait(false);
+        await core.StopAsync().ConfigureAwait(false);
+        await transport.DisposeAsync().ConfigureAwait(false);
+        LogStopped(logger, statistics.RcvRequests, statistics.RcvReplies, statistics.ErrRequests, statistics.ErrReplies);
+        return 0;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {Listener}")]
+    private static partial void LogListening(ILogger logger, string listener);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Parley ready (version {Version}, {Workers} workers)")]
+    private static partial void LogReady(ILogger logger, string version, int workers);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Stopping")]
+    private static partial void LogStopping(ILogger logger);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Stopped: {Requests} requests, {Replies} replies received; {BadRequests} malformed requests refused, {BadReplies} malformed replies dropped")]
+    private static partial void LogStopped(ILogger logger, long requests, long replies, long badRequests, long badReplies);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Cannot listen: {Reason}")]
+    private static partial void LogBindFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,63 @@
+using Parley.Server.Configuration;
+
+namespace Parley.Server.Tests;
+
+public class ConfigLoaderTests
+{
+    [Fact]
+    public void Load_GlobalParameters_AreHonoured()
+    {
+        var (config, errors) = ConfigLoader.Load("t.cfg", """
+            # comment
+            log_level = 4   // another
+            /* block
+               comment */
+            socket = udp:127.0.0.1:5070
+            listen = tcp:[::1]:5071;
+            udp_workers = 3
+            server_header = "Server: Test Proxy"
+            alias = sip.example.com
+            """);
+        Assert.Empty(errors);
+        Assert.Equal(4, config.LogLevel);
+        Assert.Equal(["udp:127.0.0.1:5070", "tcp:[::1]:5071"], config.Sockets);
+        Assert.Equal(3, config.UdpWorkers);
+        Assert.Equal("Test Proxy", config.ServerHeader);
+        Assert.Equal(["sip.example.com"], config.Aliases);
+    }
+
+    [Fact]
+    public void Load_SeveralMistakes_ReportsEveryOneWithPosition()
+    {
+        var (_, errors) = ConfigLoader.Load("bad.cfg", "socket = udp:127.0.0.1:5060\nlog_levl = 3\nudp_workers = many\nsocket = sctp:1.2.3.4:5060\n");
+        Assert.Equal(3, errors.Count);
+        Assert.StartsWith("bad.cfg:2:1: error: unknown global parameter 'log_levl'", errors[0].ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("bad.cfg:3:15: error: expected a whole number from 1 to 1024", errors[1].ToString(), StringComparison.Ordinal);
+        Assert.Equal(4, errors[2].Line);
+        Assert.Equal(10, errors[2].Column);
+        Assert.Contains("sctp", errors[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_RouteBlock_IsRefusedOnceWithAReason()
+    {
+        var (_, errors) = ConfigLoader.Load("r.cfg", "socket = udp:127.0.0.1:5060\nroute {\n  if (is_method(\"INVITE\")) { exit; }\n}\nlog_level = 2\n");
+        var error = Assert.Single(errors);
+        Assert.Equal(2, error.Line);
+        Assert.Contains("routing script", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NoSocket_SaysHowToAddOne()
+    {
+        var (_, errors) = ConfigLoader.Load("e.cfg", "log_level = 3\n");
+        Assert.Contains("socket = udp:127.0.0.1:5060", Assert.Single(errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UnclosedString_ReportsWhereItStarts()
+    {
+        var (_, errors) = ConfigLoader.Load("s.cfg", "socket = udp:127.0.0.1:5060\nserver_header = \"Parley\n");
+        Assert.Contains(errors, e => e.Line == 2 && e.Column == 17 && e.Message.Contains("not closed", StringComparison.Ordinal));
+    }
+}
