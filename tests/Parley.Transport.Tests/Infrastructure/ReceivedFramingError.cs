@@ -1,0 +1,5 @@
+using Parley.Protocol.Framing;
+
+namespace Parley.Transport.Tests.Infrastructure;
+
+internal sealed record ReceivedFramingError(ReceivedPacket HeaderSection, FramingError Error);
