@@ -52,11 +52,6 @@ internal static partial class ParleyServer
             return 2;
         }
 
-        foreach (var listener in transport.Listeners)
-        {
-            LogListening(logger, listener.ToString());
-        }
-
         LogReady(logger, ParleyCommand.Version, config.UdpWorkers);
         try
         {
@@ -73,9 +68,6 @@ internal static partial class ParleyServer
         LogStopped(logger, statistics.RcvRequests, statistics.RcvReplies, statistics.ErrRequests, statistics.ErrReplies);
         return 0;
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Listening on {Listener}")]
-    private static partial void LogListening(ILogger logger, string listener);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Parley ready (version {Version}, {Workers} workers)")]
     private static partial void LogReady(ILogger logger, string version, int workers);

@@ -10,12 +10,13 @@ namespace Parley.Server.Core;
 /// Receives every packet from the transport and hands it to the worker that owns its Call-ID (see docs/ARCHITECTURE.md,
 /// invariant 5). Runs on the transport's receive loops, so it only hashes and queues.
 /// </summary>
-internal sealed partial class SipCore : ISipPacketHandler
+internal sealed partial class SipCore : ISipPacketHandler, IAsyncDisposable
 {
     private readonly Worker[] _workers;
     private readonly Task[] _running;
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
+    private bool _stopped;
 
     public SipCore(int workerCount, IMessageProcessor processor, IReplySender sender, CoreStatistics statistics, string serverHeader, ILogger logger)
     {
@@ -66,6 +67,7 @@ internal sealed partial class SipCore : ISipPacketHandler
 
     public async Task StopAsync()
     {
+        _stopped = true;
         foreach (var worker in _workers)
         {
             worker.Complete();
@@ -80,6 +82,14 @@ internal sealed partial class SipCore : ISipPacketHandler
         }
 
         _stop.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopped)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task ReleaseAfter(ValueTask task, InboundPacket packet)

@@ -1,0 +1,78 @@
+using System.Globalization;
+using Parley.EndToEnd.Tests.Infrastructure;
+
+namespace Parley.EndToEnd.Tests;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Help_PrintsUsageWithEveryOption()
+    {
+        var (code, output) = await ParleyProcess.RunAsync("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("-f, --config-file <FILE>", output, StringComparison.Ordinal);
+        Assert.Contains("-c, --check", output, StringComparison.Ordinal);
+        Assert.Contains("-V, --version", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersion()
+    {
+        var (code, output) = await ParleyProcess.RunAsync("-V");
+        Assert.Equal(0, code);
+        Assert.StartsWith("0.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_ExampleConfig_IsValid()
+    {
+        var (code, output) = await ParleyProcess.RunAsync("-c", "-f", Path.Combine(RepoPaths.Root, "examples", "parley.cfg"));
+        Assert.True(code == 0, output);
+        Assert.Contains("configuration OK", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_BadConfig_ListsEveryErrorWithPositionAndFails()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"parley-bad-{Guid.NewGuid():N}.cfg");
+        await File.WriteAllTextAsync(path, "socket = udp:127.0.0.1:5060\nudp_workers = 0\nfoo = bar\n");
+        try
+        {
+            var (code, output) = await ParleyProcess.RunAsync("-c", "-f", path);
+            Assert.Equal(1, code);
+            Assert.Contains($"{path}:2:15: error: expected a whole number from 1 to 1024", output, StringComparison.Ordinal);
+            Assert.Contains($"{path}:3:1: error: unknown global parameter 'foo'", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Run_BadConfig_RefusesToStart()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"parley-bad-{Guid.NewGuid():N}.cfg");
+        await File.WriteAllTextAsync(path, "socket = udp:999.0.0.1:5060\n");
+        try
+        {
+            var (code, output) = await ParleyProcess.RunAsync("-f", path);
+            Assert.Equal(1, code);
+            Assert.Contains($"{path}:1:10: error:", output, StringComparison.Ordinal);
+            Assert.Contains("not started", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_RunningServer_StopsCleanlyWithExitCodeZero()
+    {
+        var port = FreePorts.Next();
+        await using var parley = await ParleyProcess.StartAsync(string.Create(CultureInfo.InvariantCulture, $"socket = udp:127.0.0.1:{port}\nsocket = tcp:127.0.0.1:{port}\n"));
+        Assert.Equal(0, await parley.StopAsync());
+        Assert.Contains("Stopped:", parley.Output, StringComparison.Ordinal);
+    }
+}
