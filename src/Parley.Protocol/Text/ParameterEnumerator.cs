@@ -159,7 +159,7 @@ public ref struct ParameterEnumerator
     }
 
     /// <summary>Skips SWS: WSP, and CRLF only when followed by WSP (RFC 3261 §25.1 LWS line folding).</summary>
-    internal static int SkipSws(ReadOnlySpan<byte> text, int i)
+    private static int SkipSws(ReadOnlySpan<byte> text, int i)
     {
         while (i < text.Length)
         {
@@ -222,7 +222,7 @@ public ref struct ParameterEnumerator
     /// <c>quoted-string = DQUOTE *(qdtext / quoted-pair) DQUOTE</c> (RFC 3261 §25.1); returns the index after the
     /// closing quote or -1. quoted-pair excludes CR and LF; a raw CRLF is only allowed as folding (CRLF WSP).
     /// </summary>
-    internal static int ScanQuotedString(ReadOnlySpan<byte> text, int i)
+    private static int ScanQuotedString(ReadOnlySpan<byte> text, int i)
     {
         i++;
         while (i < text.Length)

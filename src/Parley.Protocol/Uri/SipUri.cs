@@ -261,7 +261,7 @@ public readonly struct SipUri
             var userInfo = text.Slice(start, at);
             var pc = userInfo.IndexOf((byte)':');
             var userText = pc < 0 ? userInfo : userInfo[..pc];
-            if (userText.IsEmpty || !UriChars.IsValid(userText, UriChars.User, out _))
+            if (userText.IsEmpty || !UriChars.IsValid(userText, UriChars.User))
             {
                 return UriError.BadUserInfo;
             }
@@ -271,7 +271,7 @@ public readonly struct SipUri
             {
                 hasPassword = true;
                 var passwordText = userInfo[(pc + 1)..];
-                if (!UriChars.IsValid(passwordText, UriChars.Password, out _))
+                if (!UriChars.IsValid(passwordText, UriChars.Password))
                 {
                     return UriError.BadUserInfo;
                 }
@@ -566,7 +566,7 @@ public readonly struct SipUri
         var body = text[(colon + 1)..];
 
         // absoluteURI = scheme ":" ( hier-part / opaque-part ), both 1* uric in effect (RFC 3261 §25.1, RFC 2396).
-        if (body.IsEmpty || !UriChars.IsValid(body, UriChars.Uric, out _))
+        if (body.IsEmpty || !UriChars.IsValid(body, UriChars.Uric))
         {
             return UriError.BadOpaque;
         }

@@ -60,9 +60,8 @@ internal static class UriChars
     /// True when every octet of <paramref name="text"/> is in <paramref name="mask"/> or starts a valid
     /// <c>escaped</c> ("%" HEX HEX). Empty input is valid; callers enforce <c>1*</c> themselves.
     /// </summary>
-    public static bool IsValid(ReadOnlySpan<byte> text, byte mask, out bool badEscape)
+    public static bool IsValid(ReadOnlySpan<byte> text, byte mask)
     {
-        badEscape = false;
         for (var i = 0; i < text.Length; i++)
         {
             var b = text[i];
@@ -70,7 +69,6 @@ internal static class UriChars
             {
                 if (i + 2 >= text.Length || !Ascii.IsHexDigit(text[i + 1]) || !Ascii.IsHexDigit(text[i + 2]))
                 {
-                    badEscape = true;
                     return false;
                 }
 
