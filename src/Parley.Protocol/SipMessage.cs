@@ -1,6 +1,7 @@
 using System.Text;
 using Parley.Protocol.Headers;
 using Parley.Protocol.Parsing;
+using Parley.Protocol.Uri;
 
 namespace Parley.Protocol;
 
@@ -24,6 +25,7 @@ public sealed class SipMessage
     private NameAddress _to;
     private CSeqValue _cseq;
     private int _maxForwards;
+    private SipUri _requestUri;
 
     [Flags]
     private enum Parsed : byte
@@ -34,6 +36,7 @@ public sealed class SipMessage
         To = 4,
         CSeq = 8,
         MaxForwards = 16,
+        RequestUri = 32,
     }
 
     public SipMessage()
@@ -174,6 +177,26 @@ public sealed class SipMessage
         }
 
         via = _topVia;
+        return true;
+    }
+
+    /// <summary>The parsed Request-URI with absolute offsets into <see cref="Buffer"/>.</summary>
+    public bool TryGetRequestUri(out SipUri uri, out UriError error)
+    {
+        error = UriError.None;
+        if ((_parsed & Parsed.RequestUri) == 0)
+        {
+            if (!IsRequest || !SipUri.TryParse(this[RequestUri], out var relative, out error))
+            {
+                uri = default;
+                return false;
+            }
+
+            _requestUri = relative.Offset(RequestUri.Start);
+            _parsed |= Parsed.RequestUri;
+        }
+
+        uri = _requestUri;
         return true;
     }
 

@@ -1,5 +1,6 @@
 using Parley.Protocol.Headers;
 using Parley.Protocol.Parsing;
+using Parley.Protocol.Uri;
 
 namespace Parley.Protocol;
 
@@ -181,20 +182,18 @@ public static class SipValidator
 
     private static ParseError ValidateRequestUri(SipMessage request)
     {
-        var uri = request[request.RequestUri];
-        var colon = uri.IndexOf((byte)':');
-        if (colon <= 0)
+        if (!request.TryGetRequestUri(out var uri, out _))
         {
             return ParseError.BadRequestUri;
         }
 
-        var scheme = uri[..colon];
-        if (!(Lexer.EqualsIgnoreCase(scheme, "sip"u8) || Lexer.EqualsIgnoreCase(scheme, "sips"u8) || Lexer.EqualsIgnoreCase(scheme, "tel"u8)))
+        // RFC 3261 §8.2.2.1 / §16.3 step 2: a scheme the proxy does not understand gets 416 (RFC 4475 §3.3.2, §3.3.3).
+        if (uri.Scheme == UriScheme.Unknown)
         {
-            return ParseError.UnsupportedUriScheme; // RFC 3261 §8.2.2.1 / §16.3 step 2
+            return ParseError.UnsupportedUriScheme;
         }
 
         // RFC 3261 §19.1.5 (Table 1): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
-        return uri.IndexOf((byte)'?') >= 0 && uri.IndexOf((byte)'@') < uri.IndexOf((byte)'?') ? ParseError.BadRequestUri : ParseError.None;
+        return uri.Headers.IsEmpty ? ParseError.None : ParseError.BadRequestUri;
     }
 }
