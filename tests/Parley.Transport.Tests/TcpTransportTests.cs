@@ -264,6 +264,51 @@ public sealed class TcpTransportTests
         Assert.Equal(0, layer.OpenConnectionCount);
     }
 
+    [LinuxFact]
+    public async Task SendAsync_PeerNeverAnswersSyn_ConnectTimeout()
+    {
+        await using var layer = TestLayer.Start(new RecordingHandler(), o => o.TcpConnectTimeout = TimeSpan.FromMilliseconds(300), Listen);
+
+        // A listener that is never accepted from, with its accept queue filled: Linux then drops further SYNs, so a
+        // connect neither succeeds nor is refused.
+        using var blackHole = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        blackHole.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        blackHole.Listen(0);
+        var target = new SipEndPoint((IPEndPoint)blackHole.LocalEndPoint!);
+        var fillers = new List<Socket>();
+        try
+        {
+            while (true)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                try
+                {
+                    await filler.ConnectAsync(target.ToIPEndPoint(), attempt.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                Assert.True(fillers.Count < 64, "the accept queue never filled up");
+            }
+
+            var result = await layer.SendAsync(SipTransport.Tcp, target, SipMessages.Bytes(SipMessages.Request("OPTIONS", "void", "", "TCP")));
+
+            Assert.Equal(SendResult.ConnectTimeout, result);
+            Assert.Equal(0, layer.OpenConnectionCount);
+        }
+        finally
+        {
+            foreach (var filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public async Task SendAsync_TcpWithoutTcpListener_NoSuitableListener()
     {
