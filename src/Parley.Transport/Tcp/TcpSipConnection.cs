@@ -146,11 +146,12 @@ internal sealed class TcpSipConnection
             {
                 Interlocked.Increment(ref _counters.StreamMessagesSent);
                 Interlocked.Add(ref _counters.StreamBytesSent, message.Length);
-            }
 
-            if (_framingFailed)
-            {
-                _firstSendAfterFramingError.TrySetResult();
+                // Only a message can be the core's answer to a framing error; a pong for a ping read just before it is not.
+                if (_framingFailed)
+                {
+                    _firstSendAfterFramingError.TrySetResult();
+                }
             }
 
             return SendResult.Sent;
