@@ -45,7 +45,7 @@ internal static partial class ParleyServer
         {
             transport.Start();
         }
-        catch (System.Net.Sockets.SocketException e)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
         {
             LogBindFailed(logger, e.Message);
             await core.StopAsync().ConfigureAwait(false);

@@ -156,7 +156,12 @@ public sealed class SipMessageEditor
         }
 
         var host = _message[via.Host];
-        if (!fillRport && host.SequenceEqual(sourceAddress))
+        if (host.Length > 2 && host[0] == '[')
+        {
+            host = host[1..^1]; // an IPv6 reference compares with the bare address that received= carries
+        }
+
+        if (!fillRport && System.Text.Ascii.EqualsIgnoreCase(host, sourceAddress))
         {
             return;
         }

@@ -1,4 +1,5 @@
 using Parley.Protocol;
+using Parley.Protocol.Writing;
 using Parley.Transport;
 
 namespace Parley.Server.Core;
@@ -9,7 +10,8 @@ namespace Parley.Server.Core;
 /// </summary>
 internal interface IMessageProcessor
 {
-    void OnRequest(SipMessage request, in InboundPacket packet);
+    /// <param name="edits">Edits already due when the request is forwarded: received/rport on the top Via (RFC 3261 §18.2.1, RFC 3581 §4).</param>
+    void OnRequest(SipMessage request, SipMessageEditor edits, in InboundPacket packet);
 
     void OnResponse(SipMessage response, in InboundPacket packet);
 }

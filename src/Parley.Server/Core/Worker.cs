@@ -15,6 +15,7 @@ internal sealed partial class Worker
 {
     private readonly Channel<InboundPacket> _queue = Channel.CreateUnbounded<InboundPacket>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly SipMessage _message = new();
+    private readonly SipMessageEditor _editor = new();
     private readonly IMessageProcessor _processor;
     private readonly IReplySender _sender;
     private readonly CoreStatistics _statistics;
@@ -97,7 +98,9 @@ internal sealed partial class Worker
                 if (message.IsRequest)
                 {
                     _statistics.RequestReceived();
-                    _processor.OnRequest(message, packet);
+                    _editor.Reset(message);
+                    AddReceived(_editor, packet.RemoteEndPoint);
+                    _processor.OnRequest(message, _editor, packet);
                 }
                 else
                 {
@@ -155,6 +158,25 @@ internal sealed partial class Worker
         {
             ArrayPool<byte>.Shared.Return(extra);
         }
+    }
+
+    /// <summary>RFC 3261 §18.2.1 / RFC 3581 §4: the top Via learns the address (and port, when asked) the request came from.</summary>
+    internal static void AddReceived(SipMessageEditor editor, SipEndPoint source)
+    {
+        Span<byte> text = stackalloc byte[SipEndPoint.MaxFormattedLength];
+        if (!source.TryFormat(text, out var written))
+        {
+            return;
+        }
+
+        // "1.2.3.4:5060" or "[2001:db8::1]:5060": received= carries the bare address.
+        var address = text[..text[..written].LastIndexOf((byte)':')];
+        if (address.Length > 2 && address[0] == '[')
+        {
+            address = address[1..^1];
+        }
+
+        editor.AddReceived(address, source.Port);
     }
 
     /// <summary>Server header, and for 420 the Unsupported list of the Proxy-Require tags (RFC 3261 §8.2.2.3, §16.3 step 5).</summary>
