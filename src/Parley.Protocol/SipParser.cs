@@ -66,9 +66,10 @@ public static class SipParser
                 }
 
                 // A datagram whose header section is not closed by an empty line (RFC 4475 §3.1.2.15's file ends so):
-                // the datagram boundary ends it, and the message has no body.
-                message.HeadersEnd = end;
-                bodyStart = end;
+                // the datagram boundary ends it, and the message has no body. A stray CR (half an empty line) is not
+                // part of the message, so a writer that adds the missing empty line does not leave it behind.
+                message.HeadersEnd = h;
+                bodyStart = h;
                 break;
             }
 
@@ -176,6 +177,9 @@ public static class SipParser
         }
 
         message.ContentLength = contentLength;
+
+        // Without the empty line there is no body, whatever bytes follow.
+        var bodyEnd = message.HeadersTerminated ? end : bodyStart;
         int messageEnd;
         if (contentLength < 0)
         {
@@ -184,9 +188,9 @@ public static class SipParser
                 return ParseResult.Invalid(ParseError.MissingContentLength);
             }
 
-            messageEnd = end; // RFC 3261 §18.3: without Content-Length the body runs to the end of the datagram
+            messageEnd = bodyEnd; // RFC 3261 §18.3: without Content-Length the body runs to the end of the datagram
         }
-        else if (contentLength > end - bodyStart)
+        else if (contentLength > bodyEnd - bodyStart)
         {
             return datagram ? ParseResult.Invalid(ParseError.ContentLengthExceedsMessage) : ParseResult.Incomplete;
         }

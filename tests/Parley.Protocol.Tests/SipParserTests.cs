@@ -73,4 +73,27 @@ public class SipParserTests
         Assert.Equal(ParseStatus.Invalid, r.Status);
         Assert.Equal(expected, r.Error);
     }
+
+    [Fact]
+    public void Parse_DatagramEndingInStrayCr_LeavesItOutOfTheMessage()
+    {
+        var bytes = SampleMessages.Bytes("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nl: 0\r\n\r");
+        var m = new SipMessage();
+        var r = SipParser.Parse(bytes, 0, bytes.Length, m, datagram: true);
+        Assert.Equal(new ParseResult(ParseStatus.Complete, ParseError.None, bytes.Length - 1), r);
+        Assert.False(m.HeadersTerminated);
+        Assert.Equal(bytes.Length - 1, m.HeadersEnd);
+        Assert.Equal(new ByteRange(bytes.Length - 1, 0), m.Body);
+    }
+
+    [Fact]
+    public void Parse_UnterminatedDatagramWithoutContentLength_HasNoBody()
+    {
+        var bytes = SampleMessages.Bytes("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r");
+        var m = new SipMessage();
+        Assert.Equal(ParseStatus.Complete, SipParser.Parse(bytes, 0, bytes.Length, m, datagram: true).Status);
+        Assert.Equal(-1, m.ContentLength);
+        Assert.True(m.Body.IsEmpty);
+        Assert.Equal(bytes.Length - 1, m.End);
+    }
 }
