@@ -194,7 +194,10 @@ public static class SipValidator
             return ParseError.UnsupportedUriScheme; // RFC 3261 §8.2.2.1 / §16.3 step 2
         }
 
-        // RFC 3261 §19.1.5 (Table 1): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
-        return uri.IndexOf((byte)'?') >= 0 && uri.IndexOf((byte)'@') < uri.IndexOf((byte)'?') ? ParseError.BadRequestUri : ParseError.None;
+        // RFC 3261 §19.1.5 (Table 1): headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11). A user part may hold '?'
+        // but never '@', and host and parameters hold neither, so headers start at a '?' after the first '@' (or anywhere
+        // when there is no user part).
+        var at = uri.IndexOf((byte)'@');
+        return uri[(at + 1)..].IndexOf((byte)'?') >= 0 ? ParseError.BadRequestUri : ParseError.None;
     }
 }
