@@ -10,6 +10,10 @@ namespace Parley.Protocol;
 public static class SipParser
 {
     /// <summary>Parses the message at <paramref name="offset"/>.</summary>
+    /// <remarks>
+    /// An Invalid result may still leave a request to answer: when <see cref="SipMessage.IsRequest"/> is true, the headers
+    /// before the problem (all of them, for a malformed request line) are indexed for <c>SipResponseWriter</c>.
+    /// </remarks>
     /// <param name="datagram">
     /// True for UDP: the datagram is the whole message, a missing Content-Length means "to the end of the datagram" and extra
     /// octets after the body are ignored (RFC 3261 §18.3). False for a stream: Content-Length is mandatory and a short buffer
@@ -47,11 +51,13 @@ public static class SipParser
 
         var lineEnd = p + nl;
         var lineContentEnd = lineEnd > p && buf[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
-        // A bad start line still lets the header lines be indexed, so the 400/505 can copy Via, From, To, Call-ID and CSeq.
-        var startLineError = ParseStartLine(buf, p, lineContentEnd, message);
-        if (startLineError != ParseError.None)
+        // A request line that is malformed after its method (bad URI, spacing or version) still belongs to a request that must
+        // be answered (RFC 3261 §8.2.2: 505 for the version; RFC 4475 §3.1.2.7-10, 16): the headers are indexed so the
+        // response can copy Via, From, To, Call-ID and CSeq, and the start line's error is reported once the message is framed.
+        var startError = ParseStartLine(buf, p, lineContentEnd, message);
+        if (startError != ParseError.None && !message.IsRequest)
         {
-            message.IsRequest = !buf[p..].StartsWith("SIP/"u8);
+            return ParseResult.Invalid(startError);
         }
 
         var h = lineEnd + 1;
@@ -63,13 +69,14 @@ public static class SipParser
             {
                 if (!datagram)
                 {
-                    return startLineError != ParseError.None ? ParseResult.Invalid(startLineError) : ParseResult.Incomplete;
+                    return ParseResult.Incomplete;
                 }
 
                 // A datagram whose header section is not closed by an empty line (RFC 4475 §3.1.2.15's file ends so):
-                // the datagram boundary ends it, and the message has no body.
-                message.HeadersEnd = end;
-                bodyStart = end;
+                // the datagram boundary ends it, and the message has no body. A stray CR (half an empty line) is not
+                // part of the message, so a writer that adds the missing empty line does not leave it behind.
+                message.HeadersEnd = h;
+                bodyStart = h;
                 break;
             }
 
@@ -84,7 +91,7 @@ public static class SipParser
 
             if (b is (byte)' ' or (byte)'\t')
             {
-                return ParseResult.Invalid(ParseError.BadHeaderLine); // a continuation line with no header before it
+                return Fail(startError, ParseError.BadHeaderLine); // a continuation line with no header before it
             }
 
             // Find the end of the header line, following folded continuation lines (RFC 3261 §7.3.1).
@@ -130,7 +137,7 @@ public static class SipParser
             var nameEnd = Lexer.ScanToken(buf, h, e);
             if (nameEnd == h)
             {
-                return ParseResult.Invalid(startLineError != ParseError.None ? startLineError : ParseError.BadHeaderLine);
+                return Fail(startError, ParseError.BadHeaderLine);
             }
 
             // HCOLON = *( SP / HTAB ) ":" SWS
@@ -142,7 +149,7 @@ public static class SipParser
 
             if (c >= e || buf[c] != ':')
             {
-                return ParseResult.Invalid(startLineError != ParseError.None ? startLineError : ParseError.BadHeaderLine);
+                return Fail(startError, ParseError.BadHeaderLine);
             }
 
             var valueStart = Lexer.SkipLws(buf, c + 1, e);
@@ -151,15 +158,10 @@ public static class SipParser
             var field = new HeaderField(HeaderNames.Lookup(buf.Slice(h, name.Length)), name, ByteRange.FromBounds(valueStart, valueEnd), ByteRange.FromBounds(h, next));
             if (!message.AddHeader(field))
             {
-                return ParseResult.Invalid(ParseError.MessageTooLarge);
+                return Fail(startError, ParseError.MessageTooLarge);
             }
 
             h = next;
-        }
-
-        if (startLineError != ParseError.None)
-        {
-            return ParseResult.Invalid(startLineError);
         }
 
         // Content-Length: RFC 3261 §18.3 / §20.14; every copy must agree (RFC 4475 §3.3.9), none may be negative (§3.1.2.3).
@@ -169,12 +171,12 @@ public static class SipParser
         {
             if (!Lexer.TryParseDigits(message[message.Headers[clIndex].Value], int.MaxValue, out var v))
             {
-                return ParseResult.Invalid(ParseError.BadContentLength);
+                return Fail(startError, ParseError.BadContentLength);
             }
 
             if (contentLength >= 0 && contentLength != (int)v)
             {
-                return ParseResult.Invalid(ParseError.ConflictingContentLength);
+                return Fail(startError, ParseError.ConflictingContentLength);
             }
 
             contentLength = (int)v;
@@ -182,19 +184,22 @@ public static class SipParser
         }
 
         message.ContentLength = contentLength;
+
+        // Without the empty line there is no body, whatever bytes follow.
+        var bodyEnd = message.HeadersTerminated ? end : bodyStart;
         int messageEnd;
         if (contentLength < 0)
         {
             if (!datagram)
             {
-                return ParseResult.Invalid(ParseError.MissingContentLength);
+                return Fail(startError, ParseError.MissingContentLength);
             }
 
-            messageEnd = end; // RFC 3261 §18.3: without Content-Length the body runs to the end of the datagram
+            messageEnd = bodyEnd; // RFC 3261 §18.3: without Content-Length the body runs to the end of the datagram
         }
-        else if (contentLength > end - bodyStart)
+        else if (contentLength > bodyEnd - bodyStart)
         {
-            return datagram ? ParseResult.Invalid(ParseError.ContentLengthExceedsMessage) : ParseResult.Incomplete;
+            return datagram ? Fail(startError, ParseError.ContentLengthExceedsMessage) : ParseResult.Incomplete;
         }
         else
         {
@@ -203,8 +208,14 @@ public static class SipParser
 
         message.Body = ByteRange.FromBounds(Math.Min(bodyStart, messageEnd), messageEnd);
         message.Length = messageEnd - message.Start;
-        return new ParseResult(ParseStatus.Complete, ParseError.None, messageEnd - offset);
+        return startError != ParseError.None
+            ? ParseResult.Invalid(startError)
+            : new ParseResult(ParseStatus.Complete, ParseError.None, messageEnd - offset);
     }
+
+    /// <summary>The first problem found wins: a malformed request line is reported rather than what followed it.</summary>
+    private static ParseResult Fail(ParseError startError, ParseError error) =>
+        ParseResult.Invalid(startError != ParseError.None ? startError : error);
 
     private static ParseError ParseStartLine(ReadOnlySpan<byte> buf, int start, int end, SipMessage message)
     {
@@ -226,6 +237,11 @@ public static class SipParser
             return methodEnd < end && Lexer.IsLws(buf[methodEnd]) ? ParseError.BadStartLine : (methodEnd >= end ? ParseError.BadStartLine : ParseError.BadMethod);
         }
 
+        // "Method SP": a request, even if what follows is malformed; the caller answers it with the error found below.
+        message.IsRequest = true;
+        message.MethodName = ByteRange.FromBounds(start, methodEnd);
+        message.Method = SipMethods.Parse(buf[start..methodEnd]);
+
         var lastSp = line.LastIndexOf((byte)' ') + start;
         var uriStart = methodEnd + 1;
         if (lastSp <= uriStart || lastSp == end - 1 || buf[uriStart] == ' ' || buf[lastSp - 1] == ' ')
@@ -246,9 +262,6 @@ public static class SipParser
             return ParseError.BadRequestUri; // RFC 4475 §3.1.2.7, §3.1.2.8
         }
 
-        message.IsRequest = true;
-        message.MethodName = ByteRange.FromBounds(start, methodEnd);
-        message.Method = SipMethods.Parse(buf[start..methodEnd]);
         message.RequestUri = uri;
         message.Version = ByteRange.FromBounds(lastSp + 1, end);
         return ParseError.None;

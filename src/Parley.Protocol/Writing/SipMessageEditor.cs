@@ -17,8 +17,11 @@ public sealed class SipMessageEditor
     private SipMessage _message = new();
     private int _contentLengthDelta;
     private bool _bodyReplaced;
+    private int _trailerStart;
+    private int _trailerLength;
 
-    private readonly record struct Edit(int Position, int DeleteLength, int DataStart, int DataLength, int Sequence);
+    /// <param name="IsLine">A whole header line inserted between lines, as opposed to an edit inside a line.</param>
+    private readonly record struct Edit(int Position, int DeleteLength, int DataStart, int DataLength, int Sequence, bool IsLine);
 
     public SipMessage Message => _message;
 
@@ -32,6 +35,8 @@ public sealed class SipMessageEditor
         _scratchLength = 0;
         _contentLengthDelta = 0;
         _bodyReplaced = false;
+        _trailerStart = 0;
+        _trailerLength = 0;
     }
 
     public void Insert(int position, ReadOnlySpan<byte> data) => Add(position, 0, data);
@@ -187,7 +192,20 @@ public sealed class SipMessageEditor
         }
 
         _bodyReplaced = true;
-        Replace(_message.Body, body);
+        if (_message.HeadersTerminated)
+        {
+            Replace(_message.Body, body);
+        }
+        else
+        {
+            // No empty line yet (and so no body): the body goes after the empty line WriteTo adds, not among the headers.
+            EnsureScratch(body.Length);
+            body.CopyTo(_scratch.AsSpan(_scratchLength));
+            _trailerStart = _scratchLength;
+            _trailerLength = body.Length;
+            _scratchLength += body.Length;
+        }
+
         _contentLengthDelta = body.Length - _message.Body.Length;
         if (!contentType.IsEmpty)
         {
@@ -212,7 +230,7 @@ public sealed class SipMessageEditor
             length += _edits[i].DataLength - _edits[i].DeleteLength;
         }
 
-        return length + (_message.HeadersTerminated ? 0 : 2);
+        return length + (_message.HeadersTerminated ? 0 : LineCompletion().Length + 2 + _trailerLength);
     }
 
     /// <summary>Writes the edited message into <paramref name="destination"/>, which must hold <see cref="GetLength"/> bytes.</summary>
@@ -226,6 +244,8 @@ public sealed class SipMessageEditor
         var written = 0;
         var e = 0;
         var clDone = !fixContentLength;
+        var completion = LineCompletion();
+        var completionDone = _message.HeadersTerminated;
         while (true)
         {
             var nextEdit = e < _count ? _edits[e].Position : int.MaxValue;
@@ -238,7 +258,16 @@ public sealed class SipMessageEditor
                 pos = copyUntil;
             }
 
-            if (!clDone && pos == clAt && clAt <= nextEdit)
+            // An unterminated header section ends at the message's end: finish its last line after the edits inside that line
+            // (an empty value replaced, a parameter appended) and before the header lines added there.
+            if (!completionDone && pos == _message.End && !(e < _count && _edits[e].Position == pos && !_edits[e].IsLine))
+            {
+                completion.CopyTo(destination[written..]);
+                written += completion.Length;
+                completionDone = true;
+            }
+
+            if (!clDone && pos == clAt && clAt <= nextEdit && (completionDone || pos != _message.End))
             {
                 written += WriteContentLength(destination[written..], clIndex >= 0);
                 if (clIndex >= 0)
@@ -269,6 +298,8 @@ public sealed class SipMessageEditor
         {
             "\r\n"u8.CopyTo(destination[written..]);
             written += 2;
+            _scratch.AsSpan(_trailerStart, _trailerLength).CopyTo(destination[written..]);
+            written += _trailerLength;
         }
 
         return written;
@@ -280,6 +311,67 @@ public sealed class SipMessageEditor
         var bytes = new byte[GetLength()];
         var n = WriteTo(bytes);
         return n == bytes.Length ? bytes : bytes[..n];
+    }
+
+    /// <summary>
+    /// What the last header line of a header section a datagram left unterminated still lacks: nothing when the output
+    /// already ends a line there, "\n" after a bare CR, else CRLF. Edits are taken into account (one may delete that line).
+    /// </summary>
+    private ReadOnlySpan<byte> LineCompletion()
+    {
+        if (_message.HeadersTerminated)
+        {
+            return default;
+        }
+
+        SortEdits();
+        return LastByteBeforeEnd() switch
+        {
+            '\n' => default,
+            '\r' => "\n"u8,
+            _ => "\r\n"u8,
+        };
+    }
+
+    /// <summary>The last byte the edited output holds before the message's end (before anything inserted at the end), or -1.</summary>
+    private int LastByteBeforeEnd()
+    {
+        var p = _message.End;
+        var i = _count - 1;
+        for (; i >= 0 && _edits[i].Position >= p; i--)
+        {
+            // Header lines inserted at the end come after the line completion; edits inside the last line before it.
+            if (!_edits[i].IsLine && _edits[i].DataLength > 0)
+            {
+                return _scratch[_edits[i].DataStart + _edits[i].DataLength - 1];
+            }
+        }
+
+        while (true)
+        {
+            // Edits do not overlap, so only the last one before p can reach p.
+            if (i < 0 || _edits[i].DeleteLength == 0 || _edits[i].Position + _edits[i].DeleteLength != p)
+            {
+                return p > _message.Start ? _message.Buffer[p - 1] : -1;
+            }
+
+            var deletion = _edits[i--];
+            if (deletion.DataLength > 0)
+            {
+                return _scratch[deletion.DataStart + deletion.DataLength - 1];
+            }
+
+            // Inserts at the deleted range's start are written just before it.
+            for (; i >= 0 && _edits[i].Position == deletion.Position; i--)
+            {
+                if (_edits[i].DataLength > 0)
+                {
+                    return _scratch[_edits[i].DataStart + _edits[i].DataLength - 1];
+                }
+            }
+
+            p = deletion.Position;
+        }
     }
 
     private int ContentLengthFixLength()
@@ -361,7 +453,7 @@ public sealed class SipMessageEditor
         ": "u8.CopyTo(span[name.Length..]);
         value.CopyTo(span[(name.Length + 2)..]);
         "\r\n"u8.CopyTo(span[(length - 2)..]);
-        AddEdit(position, 0, _scratchLength, length);
+        AddEdit(position, 0, _scratchLength, length, isLine: true);
         _scratchLength += length;
     }
 
@@ -374,18 +466,18 @@ public sealed class SipMessageEditor
 
         EnsureScratch(data.Length);
         data.CopyTo(_scratch.AsSpan(_scratchLength));
-        AddEdit(position, deleteLength, _scratchLength, data.Length);
+        AddEdit(position, deleteLength, _scratchLength, data.Length, isLine: false);
         _scratchLength += data.Length;
     }
 
-    private void AddEdit(int position, int deleteLength, int dataStart, int dataLength)
+    private void AddEdit(int position, int deleteLength, int dataStart, int dataLength, bool isLine)
     {
         if (_count == _edits.Length)
         {
             Array.Resize(ref _edits, _edits.Length * 2);
         }
 
-        _edits[_count] = new Edit(position, deleteLength, dataStart, dataLength, _count);
+        _edits[_count] = new Edit(position, deleteLength, dataStart, dataLength, _count, isLine);
         _count++;
     }
 
@@ -398,8 +490,8 @@ public sealed class SipMessageEditor
     }
 
     /// <summary>
-    /// Orders edits by position; at one position pure inserts come before a delete or replace, each group in call order.
-    /// Insertion sort: a message gets a handful of edits.
+    /// Orders edits by position; at one position edits inside a line come first, then inserted header lines, then a delete
+    /// or replace, each group in call order. Insertion sort: a message gets a handful of edits.
     /// </summary>
     private void SortEdits()
     {
@@ -433,8 +525,8 @@ public sealed class SipMessageEditor
             return a.Position.CompareTo(b.Position);
         }
 
-        var aDeletes = a.DeleteLength > 0 ? 1 : 0;
-        var bDeletes = b.DeleteLength > 0 ? 1 : 0;
-        return aDeletes != bDeletes ? aDeletes - bDeletes : a.Sequence.CompareTo(b.Sequence);
+        var aRank = a.DeleteLength > 0 ? 2 : a.IsLine ? 1 : 0;
+        var bRank = b.DeleteLength > 0 ? 2 : b.IsLine ? 1 : 0;
+        return aRank != bRank ? aRank - bRank : a.Sequence.CompareTo(b.Sequence);
     }
 }
