@@ -68,6 +68,26 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Run_PortAlreadyInUse_ExitsNonZeroNamingTheSocket()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var path = Path.Combine(Path.GetTempPath(), $"parley-busy-{Guid.NewGuid():N}.cfg");
+        await File.WriteAllTextAsync(path, string.Create(CultureInfo.InvariantCulture, $"socket = tcp:127.0.0.1:{port}\n"));
+        try
+        {
+            var (code, output) = await ParleyProcess.RunAsync("-f", path);
+            Assert.Equal(2, code);
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"Cannot listen on tcp:127.0.0.1:{port}"), output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Sigterm_RunningServer_StopsCleanlyWithExitCodeZero()
     {
         var port = FreePorts.Next();
