@@ -20,22 +20,21 @@ public static class BenchMessages
         "CSeq: 1 INVITE\r\n" +
         "Allow: INVITE, ACK, CANCEL, BYE, NOTIFY, REFER, MESSAGE, OPTIONS, INFO, SUBSCRIBE, UPDATE, PRACK\r\n" +
         "Content-Type: application/sdp\r\n" +
-        "Supported: replaces, norefersub, extended-refer, timer, outbound, path\r\n" +
-        "User-Agent: Zoiper rv2.10.19.2-mod\r\n" +
+        "Supported: replaces, extended-refer, timer, outbound\r\n" +
+        "User-Agent: Zoiper rv2.10.19.2\r\n" +
         "Allow-Events: presence, kpml, talk\r\n",
         "v=0\r\n" +
         "o=Z 1713456789012 1 IN IP4 192.0.2.101\r\n" +
         "s=Z\r\n" +
         "c=IN IP4 192.0.2.101\r\n" +
         "t=0 0\r\n" +
-        "m=audio 52000 RTP/AVP 106 9 98 101 0 8 3\r\n" +
+        "m=audio 52000 RTP/AVP 106 9 98 101 0 8\r\n" +
         "a=rtpmap:106 opus/48000/2\r\n" +
         "a=fmtp:106 sprop-maxcapturerate=16000; minptime=20; useinbandfec=1\r\n" +
         "a=rtpmap:98 telephone-event/48000\r\n" +
         "a=fmtp:98 0-16\r\n" +
         "a=rtpmap:101 telephone-event/8000\r\n" +
         "a=fmtp:101 0-16\r\n" +
-        "a=ptime:20\r\n" +
         "a=sendrecv\r\n" +
         "a=rtcp-mux\r\n");
 

@@ -108,6 +108,6 @@ public class AllocationBudgetTests
     public void Messages_Invite_IsARealisticSize()
     {
         // The INVITE stands for a softphone's: large enough that the parse numbers mean something.
-        Assert.InRange(BenchMessages.Invite.Length, 900, 1100);
+        Assert.InRange(BenchMessages.Invite.Length, 900, 1000);
     }
 }
