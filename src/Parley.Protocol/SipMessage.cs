@@ -200,6 +200,13 @@ public sealed class SipMessage
         return true;
     }
 
+    /// <summary>Fills the top-Via cache from <see cref="ViaEnumerator"/>, which parses the same bytes the same way.</summary>
+    internal void CacheTopVia(in ViaValue via)
+    {
+        _topVia = via;
+        _parsed |= Parsed.TopVia;
+    }
+
     public bool TryGetFrom(out NameAddress from) => TryGetSingle(HeaderKind.From, Parsed.From, ref _from, out from);
 
     public bool TryGetTo(out NameAddress to) => TryGetSingle(HeaderKind.To, Parsed.To, ref _to, out to);

@@ -201,16 +201,5 @@ public static class NameAddressParser
         return false;
     }
 
-    private static bool ContainsLws(ReadOnlySpan<byte> buf, int start, int end)
-    {
-        for (var i = start; i < end; i++)
-        {
-            if (Lexer.IsLws(buf[i]))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool ContainsLws(ReadOnlySpan<byte> buf, int start, int end) => buf[start..end].IndexOfAny(" \t\r\n"u8) >= 0;
 }

@@ -41,6 +41,13 @@ public struct ViaEnumerator
                     return false;
                 }
 
+                if (HeaderIndex < 0 && _header == _message.IndexOf(HeaderKind.Via))
+                {
+                    // The first value of the first Via line is what TryGetTopVia parses: hand it to the message so the top
+                    // Via is not parsed again (AddReceived, transaction matching) after the validator has walked the Vias.
+                    _message.CacheTopVia(via);
+                }
+
                 _pos = pos;
                 Current = via;
                 HeaderIndex = _header;

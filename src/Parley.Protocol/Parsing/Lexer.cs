@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Parley.Protocol.Parsing;
 
 /// <summary>RFC 3261 §25.1 character classes and scanners over absolute positions in a buffer. Nothing here allocates.</summary>
@@ -24,6 +26,10 @@ internal static class Lexer
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
+
+    // A param value that is not quoted: token, or host (so also ':' and the brackets of an IPv6 reference).
+    private static readonly SearchValues<byte> ParamValueChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~:[]"u8);
 
     public static bool IsToken(byte b) => TokenTable[b] != 0;
 
@@ -142,10 +148,8 @@ internal static class Lexer
             else
             {
                 var v = p;
-                while (p < end && (IsToken(buf[p]) || buf[p] is (byte)':' or (byte)'[' or (byte)']'))
-                {
-                    p++;
-                }
+                var length = buf[p..end].IndexOfAnyExcept(ParamValueChars);
+                p = length < 0 ? end : p + length;
 
                 value = ByteRange.FromBounds(v, p);
                 if (value.IsEmpty)
