@@ -5,33 +5,12 @@ namespace Parley.Protocol.Parsing;
 /// <summary>RFC 3261 §25.1 character classes and scanners over absolute positions in a buffer. Nothing here allocates.</summary>
 internal static class Lexer
 {
-    // token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-    private static ReadOnlySpan<byte> TokenTable =>
-    [
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        // SP ! " # $ % & ' ( ) * + , - . /
-        0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0,
-        // 0-9 : ; < = > ?
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-        // @ A-O
-        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        // P-Z [ \ ] ^ _
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
-        // ` a-o
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        // p-z { | } ~ DEL
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    ];
-
-    // A param value that is not quoted: token, or host (so also ':' and the brackets of an IPv6 reference).
+    // token characters plus ':' and '[' ']' for host values such as received=2001:db8::1 (RFC 3261 §25.1).
     private static readonly SearchValues<byte> ParamValueChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~:[]"u8);
 
-    public static bool IsToken(byte b) => TokenTable[b] != 0;
+    /// <summary>RFC 3261 §25.1 token character; the table lives in <see cref="Text.Ascii"/>.</summary>
+    public static bool IsToken(byte b) => Text.Ascii.IsTokenChar(b);
 
     /// <summary>SP, HTAB, and CR/LF of a folded line: inside a header value all are linear white space.</summary>
     public static bool IsLws(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
