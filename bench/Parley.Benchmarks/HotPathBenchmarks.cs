@@ -5,6 +5,7 @@ namespace Parley.Benchmarks;
 /// <summary>The per-message hot paths of <see cref="HotPaths"/>; the allocation-budget test runs the same methods.</summary>
 [MemoryDiagnoser]
 [MedianColumn]
+[MinColumn]
 public class HotPathBenchmarks
 {
     private HotPaths _paths = null!;
