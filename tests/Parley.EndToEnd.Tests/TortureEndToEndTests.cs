@@ -126,28 +126,34 @@ public sealed class TortureEndToEndTests(CoreServerFixture server) : IClassFixtu
     }
 
     [Fact]
-    public async Task Udp_ManyMalformedDatagramsInARow_AllAnsweredInOrder()
+    public async Task Udp_ManyMalformedDatagramsInARow_AllAnswered()
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        // Each queued datagram costs the kernel ~2 KB of receive buffer; read while sending so the test socket never drops.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveBufferSize = 4 * 1024 * 1024 };
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var target = new IPEndPoint(IPAddress.Loopback, _port);
         const int count = 200;
+        var receiving = Task.Run(async () =>
+        {
+            var seen = new HashSet<string>();
+            for (var i = 0; i < count; i++)
+            {
+                var response = await SipClient.UdpReceiveAsync(socket, Wait);
+                Assert.NotNull(response);
+                Assert.Equal(400, SipClient.StatusCode(response));
+                seen.Add(SipClient.Header(response, "Call-ID"));
+            }
+
+            return seen;
+        });
+
         for (var i = 0; i < count; i++)
         {
             var text = Encoding.UTF8.GetString(Load("scalar02")).Replace("Call-ID: scalar02.", $"Call-ID: burst{i}.", StringComparison.Ordinal);
             await socket.SendToAsync(Encoding.UTF8.GetBytes(text), SocketFlags.None, target);
         }
 
-        var seen = new HashSet<string>();
-        for (var i = 0; i < count; i++)
-        {
-            var response = await SipClient.UdpReceiveAsync(socket, Wait);
-            Assert.NotNull(response);
-            Assert.Equal(400, SipClient.StatusCode(response));
-            seen.Add(SipClient.Header(response, "Call-ID"));
-        }
-
-        Assert.Equal(count, seen.Count);
+        Assert.Equal(count, (await receiving).Count);
     }
 
     private static byte[] Load(string name) => File.ReadAllBytes(Path.Combine(RepoPaths.Shared, "testdata", "rfc4475", name + ".dat"));
