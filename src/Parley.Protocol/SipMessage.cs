@@ -262,6 +262,45 @@ public sealed class SipMessage
 
     public NameAddressEnumerator Contacts => new(this, HeaderKind.Contact);
 
+    /// <summary>Option tags of Require (RFC 3261 §20.32).</summary>
+    public TokenListEnumerator Require => new(this, HeaderKind.Require);
+
+    /// <summary>Option tags of Proxy-Require (RFC 3261 §20.29).</summary>
+    public TokenListEnumerator ProxyRequire => new(this, HeaderKind.ProxyRequire);
+
+    /// <summary>Option tags of Supported / k (RFC 3261 §20.37).</summary>
+    public TokenListEnumerator Supported => new(this, HeaderKind.Supported);
+
+    /// <summary>Method names of Allow (RFC 3261 §20.5).</summary>
+    public TokenListEnumerator Allow => new(this, HeaderKind.Allow);
+
+    /// <summary>The Content-Type value (media type with parameters), empty when absent.</summary>
+    public ByteRange ContentType => IndexOf(HeaderKind.ContentType) is var i and >= 0 ? _headers[i].Value : default;
+
+    /// <summary>
+    /// The Expires header in seconds: -1 when absent, -2 when not a number. An overlarge value reads as 3600, as RFC 4475
+    /// §3.1.2.4 allows (RFC 3261 §20.19 caps it at 2^32-1).
+    /// </summary>
+    public long Expires
+    {
+        get
+        {
+            var i = IndexOf(HeaderKind.Expires);
+            if (i < 0)
+            {
+                return -1;
+            }
+
+            var digits = this[_headers[i].Value];
+            if (Lexer.TryParseDigits(digits, uint.MaxValue, out var seconds))
+            {
+                return (long)seconds;
+            }
+
+            return digits.IsEmpty || digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0 ? -2 : 3600;
+        }
+    }
+
     /// <summary>Copies the message (only its own bytes) into a buffer of its own, so it outlives a pooled receive buffer.</summary>
     public SipMessage Detach()
     {

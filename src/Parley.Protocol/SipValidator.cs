@@ -64,8 +64,7 @@ public static class SipValidator
             return ParseError.BadRecordRoute;
         }
 
-        var expires = request.IndexOf(HeaderKind.Expires);
-        if (expires >= 0 && !Lexer.TryParseDigits(request[request.Headers[expires].Value], ulong.MaxValue / 10, out _))
+        if (request.Expires == -2)
         {
             return ParseError.BadExpires;
         }
