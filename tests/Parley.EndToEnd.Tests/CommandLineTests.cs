@@ -88,11 +88,25 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Sigterm_RunningServer_StopsCleanlyWithExitCodeZero()
+    public async Task Sigterm_AfterMalformedTraffic_StopsCleanlyAndReportsTheCounts()
     {
         var port = FreePorts.Next();
         await using var parley = await ParleyProcess.StartAsync(string.Create(CultureInfo.InvariantCulture, $"socket = udp:127.0.0.1:{port}\nsocket = tcp:127.0.0.1:{port}\n"));
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var target = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        foreach (var reply in new[] { "bigcode", "scalarlg" })
+        {
+            await socket.SendToAsync(await File.ReadAllBytesAsync(Path.Combine(RepoPaths.Shared, "testdata", "rfc4475", reply + ".dat")), System.Net.Sockets.SocketFlags.None, target);
+        }
+
+        // The answer proves the replies were read off the socket before it (one receive loop keeps datagram order); the
+        // workers drain their queues before the "Stopped" line, so the counts it prints are final.
+        var answer = await SipClient.UdpExchangeAsync(socket, target, await File.ReadAllBytesAsync(Path.Combine(RepoPaths.Shared, "testdata", "rfc4475", "badvers.dat")), TimeSpan.FromSeconds(5));
+        Assert.NotNull(answer);
+        Assert.Equal(505, SipClient.StatusCode(answer));
+
         Assert.Equal(0, await parley.StopAsync());
-        Assert.Contains("Stopped:", parley.Output, StringComparison.Ordinal);
+        Assert.Contains("1 malformed requests refused, 2 malformed replies dropped", parley.Output, StringComparison.Ordinal);
     }
 }
