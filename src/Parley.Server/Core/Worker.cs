@@ -81,6 +81,12 @@ internal sealed partial class Worker
     /// <summary>A stream whose framing failed: answer the request if its headers allow, then the transport closes it.</summary>
     public ValueTask HandleFramingErrorAsync(InboundPacket packet, ParseError error, CancellationToken cancellationToken)
     {
+        if (packet.Length == 0)
+        {
+            _statistics.BadRequest(error); // nothing arrived that could be answered; the transport closes the stream
+            return ValueTask.CompletedTask;
+        }
+
         var message = new SipMessage();
         SipParser.Parse(packet.Buffer, packet.Offset, packet.Length, message, datagram: true);
         return RejectAsync(message, packet, error, cancellationToken);
