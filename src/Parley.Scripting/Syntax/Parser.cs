@@ -515,19 +515,19 @@ internal sealed class Parser
 
     private Statement? ParseStatement()
     {
-        if (++_depth > MaxDepth)
+        if (_depth >= MaxDepth)
         {
-            _depth = 0;
             throw Fail(Current, "statements are nested too deeply");
         }
 
+        _depth++;
         try
         {
             return ParseStatementCore();
         }
         finally
         {
-            _depth = Math.Max(0, _depth - 1);
+            _depth--;
         }
     }
 
@@ -771,12 +771,12 @@ internal sealed class Parser
         var token = Current;
         if (token.Kind is TokenKind.Not or TokenKind.Minus or TokenKind.Tilde)
         {
-            if (++_depth > MaxDepth)
+            if (_depth >= MaxDepth)
             {
-                _depth = 0;
                 throw Fail(token, "expression is nested too deeply");
             }
 
+            _depth++;
             try
             {
                 Next();
@@ -790,7 +790,7 @@ internal sealed class Parser
             }
             finally
             {
-                _depth = Math.Max(0, _depth - 1);
+                _depth--;
             }
         }
 
@@ -833,12 +833,12 @@ internal sealed class Parser
                 return new IdentifierExpression(token.Text, token.Line, token.Column);
             case TokenKind.LeftParen:
                 {
-                    if (++_depth > MaxDepth)
+                    if (_depth >= MaxDepth)
                     {
-                        _depth = 0;
                         throw Fail(token, "expression is nested too deeply");
                     }
 
+                    _depth++;
                     try
                     {
                         Next();
@@ -853,7 +853,7 @@ internal sealed class Parser
                     }
                     finally
                     {
-                        _depth = Math.Max(0, _depth - 1);
+                        _depth--;
                     }
                 }
 
