@@ -540,7 +540,7 @@ internal sealed class Parser
                 Next();
                 return null;
             case TokenKind.LeftBrace:
-                return ParseBlock($"the block");
+                return ParseBlock("'{'");
             case TokenKind.If:
                 return ParseIf();
             case TokenKind.While:
@@ -663,7 +663,7 @@ internal sealed class Parser
     {
         if (At(TokenKind.LeftBrace))
         {
-            return ParseBlock($"'{owner.Text}' at {owner.Position}");
+            return ParseBlock($"'{owner.Text}'");
         }
 
         if (At(TokenKind.EndOfFile) || At(TokenKind.RightBrace))
