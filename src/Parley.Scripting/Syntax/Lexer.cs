@@ -121,18 +121,31 @@ internal sealed class Lexer
                 int line = _line, column = _column;
                 Advance();
                 Advance();
+                // Block comments nest, as in the OpenSIPS lexer.
                 var closed = false;
+                var nesting = 1;
                 while (_pos < _text.Length)
                 {
                     if (Current == '*' && Peek(1) == '/')
                     {
                         Advance();
                         Advance();
-                        closed = true;
-                        break;
+                        if (--nesting == 0)
+                        {
+                            closed = true;
+                            break;
+                        }
                     }
-
-                    Advance();
+                    else if (Current == '/' && Peek(1) == '*')
+                    {
+                        Advance();
+                        Advance();
+                        nesting++;
+                    }
+                    else
+                    {
+                        Advance();
+                    }
                 }
 
                 if (!closed)
@@ -273,6 +286,12 @@ internal sealed class Lexer
         _tokens.Add(new Token(TokenKind.Number, _text[start.._pos], _file, line, column, start, _pos - start) { NumberValue = value });
     }
 
+    /// <summary>
+    /// Strings follow the OpenSIPS 3.x lexer (cfg.lex): double-quoted strings decode \n \r \a \t \" \\,
+    /// \xH or \xHH, two- or three-digit octal \ooo, and a backslash before a line break joins the lines;
+    /// any other backslash is kept as written (so regular expressions such as "^\+1" survive). Single-quoted
+    /// strings are raw: no escapes at all. Both may span lines.
+    /// </summary>
     private void LexString(int start, int line, int column, char quote)
     {
         Advance();
@@ -288,19 +307,9 @@ internal sealed class Lexer
                 break;
             }
 
-            if (c == '\\' && _pos + 1 < _text.Length)
+            if (c == '\\' && quote == '"' && _pos + 1 < _text.Length)
             {
-                Advance();
-                var e = Current;
-                sb.Append(e switch
-                {
-                    'n' => '\n',
-                    'r' => '\r',
-                    't' => '\t',
-                    '0' => '\0',
-                    _ => e,
-                });
-                Advance();
+                LexEscape(sb);
                 continue;
             }
 
@@ -316,12 +325,82 @@ internal sealed class Lexer
         _tokens.Add(new Token(TokenKind.String, _text[start.._pos], _file, line, column, start, _pos - start) { StringValue = sb.ToString() });
     }
 
+    private void LexEscape(StringBuilder sb)
+    {
+        var next = Peek(1);
+        char? simple = next switch
+        {
+            'n' => '\n',
+            'r' => '\r',
+            'a' => '\a',
+            't' => '\t',
+            '"' => '"',
+            '\\' => '\\',
+            _ => null,
+        };
+        if (simple is { } decoded)
+        {
+            sb.Append(decoded);
+            Advance();
+            Advance();
+            return;
+        }
+
+        if (next == '\n' || (next == '\r' && Peek(2) == '\n'))
+        {
+            Advance();
+            if (Current == '\r')
+            {
+                Advance();
+            }
+
+            Advance();
+            return;
+        }
+
+        if (next == 'x' && char.IsAsciiHexDigit(Peek(2)))
+        {
+            var digits = char.IsAsciiHexDigit(Peek(3)) ? 2 : 1;
+            sb.Append((char)int.Parse(_text.AsSpan(_pos + 2, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+            for (var i = 0; i < 2 + digits; i++)
+            {
+                Advance();
+            }
+
+            return;
+        }
+
+        if (IsOctal(next) && IsOctal(Peek(2)))
+        {
+            var digits = IsOctal(Peek(3)) ? 3 : 2;
+            var value = 0;
+            for (var i = 1; i <= digits; i++)
+            {
+                value = (value * 8) + (Peek(i) - '0');
+            }
+
+            sb.Append((char)(value & 0xFF));
+            for (var i = 0; i < 1 + digits; i++)
+            {
+                Advance();
+            }
+
+            return;
+        }
+
+        // Unknown escape: the backslash stays, the next character is read normally.
+        sb.Append('\\');
+        Advance();
+    }
+
+    private static bool IsOctal(char c) => c is >= '0' and <= '7';
+
     private void LexPseudoVariable(int start, int line, int column)
     {
         Advance();
         if (Current == '(')
         {
-            if (!SkipBalanced('(', ')'))
+            if (!SkipBalanced(')'))
             {
                 _diagnostics.Add(new ScriptDiagnostic(_file, line, column, "unterminated pseudo-variable: '$(' is never closed by ')'", _text[start..Math.Min(_pos, start + 20)]));
             }
@@ -339,12 +418,12 @@ internal sealed class Lexer
                 _diagnostics.Add(new ScriptDiagnostic(_file, line, column, "expected a pseudo-variable name after '$'", "$"));
             }
 
-            if (Current == '(' && _pos > nameStart && !SkipBalanced('(', ')'))
+            if (Current == '(' && _pos > nameStart && !SkipBalanced(')'))
             {
                 _diagnostics.Add(new ScriptDiagnostic(_file, line, column, $"unterminated pseudo-variable: '(' after '${_text[nameStart.._pos].Split('(')[0]}' is never closed", _text[start..Math.Min(_pos, start + 20)]));
             }
 
-            if (Current == '[' && _pos > nameStart && !SkipBalanced('[', ']'))
+            if (Current == '[' && _pos > nameStart && !SkipBalanced(']'))
             {
                 _diagnostics.Add(new ScriptDiagnostic(_file, line, column, "unterminated pseudo-variable index: '[' is never closed by ']'", _text[start..Math.Min(_pos, start + 20)]));
             }
@@ -355,7 +434,7 @@ internal sealed class Lexer
     }
 
     /// <summary>Consumes a bracketed group with nesting (any of (), [], {}); stops at end of line on failure.</summary>
-    private bool SkipBalanced(char open, char close)
+    private bool SkipBalanced(char close)
     {
         var depth = 0;
         while (_pos < _text.Length)
@@ -383,7 +462,6 @@ internal sealed class Lexer
             Advance();
         }
 
-        _ = open;
         return false;
     }
 }
