@@ -50,6 +50,16 @@ public sealed class ParserStatementTests
     }
 
     [Fact]
+    public void Parse_ForEach_VariableSourceAndBody()
+    {
+        var statement = Assert.IsType<ForEachStatement>(Assert.Single(Body("for ($var(k) in $(avp(list)[*])) xlog(\"$var(k)\\n\");")));
+
+        Assert.Equal("var", statement.Variable.Ref.Name);
+        Assert.Equal("*", statement.Source.Ref.Index);
+        Assert.IsType<ExpressionStatement>(statement.Body);
+    }
+
+    [Fact]
     public void Parse_Switch_CasesDefaultAndBreaks()
     {
         var statement = Assert.IsType<SwitchStatement>(Assert.Single(Body("""
@@ -79,6 +89,12 @@ public sealed class ParserStatementTests
     [InlineData(":=", nameof(TokenKind.ColonAssign))]
     [InlineData("+=", nameof(TokenKind.PlusAssign))]
     [InlineData("-=", nameof(TokenKind.MinusAssign))]
+    [InlineData("*=", nameof(TokenKind.StarAssign))]
+    [InlineData("/=", nameof(TokenKind.SlashAssign))]
+    [InlineData("%=", nameof(TokenKind.PercentAssign))]
+    [InlineData("&=", nameof(TokenKind.AmpersandAssign))]
+    [InlineData("|=", nameof(TokenKind.PipeAssign))]
+    [InlineData("^=", nameof(TokenKind.CaretAssign))]
     public void Parse_Assignment_OperatorAndTarget(string op, string expected)
     {
         var statement = Assert.IsType<AssignmentStatement>(Assert.Single(Body($"$avp(x) {op} \"v\";")));

@@ -260,6 +260,7 @@ internal sealed class Parser
                 throw Fail(token, "unexpected '}' with no open block");
             case TokenKind.If:
             case TokenKind.While:
+            case TokenKind.For:
             case TokenKind.Switch:
             case TokenKind.Return:
             case TokenKind.Exit:
@@ -553,6 +554,8 @@ internal sealed class Parser
 
             case TokenKind.Switch:
                 return ParseSwitch();
+            case TokenKind.For:
+                return ParseForEach();
             case TokenKind.Return:
                 {
                     Next();
@@ -621,7 +624,9 @@ internal sealed class Parser
         }
     }
 
-    private static bool IsAssignment(TokenKind kind) => kind is TokenKind.Assign or TokenKind.ColonAssign or TokenKind.PlusAssign or TokenKind.MinusAssign;
+    private static bool IsAssignment(TokenKind kind) => kind is TokenKind.Assign or TokenKind.ColonAssign or TokenKind.PlusAssign
+        or TokenKind.MinusAssign or TokenKind.StarAssign or TokenKind.SlashAssign or TokenKind.PercentAssign
+        or TokenKind.AmpersandAssign or TokenKind.PipeAssign or TokenKind.CaretAssign;
 
     private void ExpectSemicolon(string after)
     {
@@ -672,6 +677,33 @@ internal sealed class Parser
         }
 
         return ParseStatement() ?? new BlockStatement([], owner.Line, owner.Column);
+    }
+
+    private ForEachStatement ParseForEach()
+    {
+        var keyword = Next();
+        var open = Expect(TokenKind.LeftParen, "expected '(' after 'for'");
+        var variable = Expect(TokenKind.PseudoVariable, "expected the loop variable (e.g. $var(x)) after 'for ('");
+        if (!(At(TokenKind.Identifier) && Current.Text == "in"))
+        {
+            throw Fail(Current, $"expected 'in' after the loop variable '{variable.Text}', found {Describe(Current)}");
+        }
+
+        Next();
+        var source = Expect(TokenKind.PseudoVariable, "expected the variable to iterate (e.g. $(avp(list)[*])) after 'in'");
+        if (!At(TokenKind.RightParen))
+        {
+            throw Fail(Current, $"expected ')' to close the 'for' opened at {open.Position}, found {Describe(Current)}");
+        }
+
+        Next();
+        var body = ParseBody(keyword);
+        return new ForEachStatement(
+            new PseudoVariableExpression(variable.Pv ?? PvRef.Parse(variable.Text), variable.Line, variable.Column),
+            new PseudoVariableExpression(source.Pv ?? PvRef.Parse(source.Text), source.Line, source.Column),
+            body,
+            keyword.Line,
+            keyword.Column);
     }
 
     private SwitchStatement ParseSwitch()

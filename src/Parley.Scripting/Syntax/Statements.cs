@@ -9,6 +9,9 @@ internal sealed record IfStatement(Expression Condition, Statement Then, Stateme
 
 internal sealed record WhileStatement(Expression Condition, Statement Body, int Line, int Column) : Statement(Line, Column);
 
+/// <summary><c>for ($var(x) in $(avp(list)[*])) body</c>: iterates the values of a var, avp or json.</summary>
+internal sealed record ForEachStatement(PseudoVariableExpression Variable, PseudoVariableExpression Source, Statement Body, int Line, int Column) : Statement(Line, Column);
+
 /// <summary>One <c>case X:</c> (Value set) or <c>default:</c> (Value null) arm and its statements.</summary>
 internal sealed record SwitchCase(Expression? Value, IReadOnlyList<Statement> Body, int Line, int Column);
 
@@ -16,7 +19,7 @@ internal sealed record SwitchStatement(Expression Subject, IReadOnlyList<SwitchC
 
 internal sealed record ExpressionStatement(Expression Expression, int Line, int Column) : Statement(Line, Column);
 
-/// <summary><c>$pv = value</c>, with <c>=</c>, <c>:=</c>, <c>+=</c> or <c>-=</c>.</summary>
+/// <summary><c>$pv = value</c>, with <c>=</c>, <c>:=</c> or a compound operator (<c>+= -= *= /= %= &amp;= |= ^=</c>).</summary>
 internal sealed record AssignmentStatement(PseudoVariableExpression Target, TokenKind Operator, Expression Value, int Line, int Column) : Statement(Line, Column);
 
 /// <summary><c>route(name)</c> or <c>route(name, arg, ...)</c>.</summary>

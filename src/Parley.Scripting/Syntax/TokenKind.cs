@@ -13,6 +13,7 @@ internal enum TokenKind
     If,
     Else,
     While,
+    For,
     Switch,
     Case,
     Default,
@@ -40,6 +41,12 @@ internal enum TokenKind
     ColonAssign,
     PlusAssign,
     MinusAssign,
+    StarAssign,
+    SlashAssign,
+    PercentAssign,
+    AmpersandAssign,
+    PipeAssign,
+    CaretAssign,
 
     // Comparison and matching
     Equal,
