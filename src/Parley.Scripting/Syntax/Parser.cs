@@ -7,9 +7,7 @@ namespace Parley.Scripting.Syntax;
 /// recovering at ';' or '}' (statements) and at the next top-level keyword (declarations).
 /// </summary>
 /// <remarks>
-/// Expression precedence, lowest to highest. The OpenSIPS core grammar (cfg.y) orders its operators
-/// as LOG_OR, LOG_AND, the bitwise operators, then comparison/matching, then + -, then * / %, then the
-/// unary NOT/BNOT; we follow the same order and split it further in the usual C way:
+/// Expression precedence, lowest to highest, C-like as chosen for Parley:
 /// <code>
 ///   1  ||
 ///   2  &amp;&amp;
@@ -24,6 +22,16 @@ namespace Parley.Scripting.Syntax;
 /// </code>
 /// All binary levels are left-associative. <c>uri == myself</c> is an ordinary comparison with the
 /// identifier <c>myself</c>.
+/// <para>
+/// How this relates to OpenSIPS 3.x's own grammar (cfg.y): there, a condition is a tree of
+/// <c>&amp;&amp;</c>/<c>||</c> (one shared, left-associative level: <c>a || b &amp;&amp; c</c> is
+/// <c>(a || b) &amp;&amp; c</c>), <c>!</c> and parentheses over single comparisons
+/// (<c>$pv op $pv|"string"|number|NULL|ip/net</c>) or function calls; arithmetic appears only on
+/// the right of assignments, where <c>| &amp; ^ &lt;&lt; &gt;&gt;</c> form one level below
+/// <c>+ - * / %</c>, which also share one level (<c>1 + 2 * 3</c> is 9). The C-like table accepts
+/// every script OpenSIPS accepts; it differs only in how unparenthesised mixes of <c>&amp;&amp;</c>
+/// with <c>||</c>, or of <c>+ -</c> with <c>* / %</c>, group. The binder is the place to warn on those.
+/// </para>
 /// </remarks>
 internal sealed class Parser
 {
