@@ -10,6 +10,7 @@ internal static class AstPrinter
         NumberLiteral n => n.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
         StringLiteral s => $"\"{s.Value}\"",
         NullLiteral => "NULL",
+        AddressLiteral a => a.Text,
         IdentifierExpression i => i.Name,
         PseudoVariableExpression p => p.Ref.Raw,
         UnaryExpression u => $"({Op(u.Operator)}{Print(u.Operand)})",

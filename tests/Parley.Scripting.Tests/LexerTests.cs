@@ -118,6 +118,17 @@ public sealed class LexerTests
         Assert.Equal(expected, token.NumberValue);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("10.0.0.0/8")]
+    public void Tokenize_Ipv4Literal_OneToken(string text)
+    {
+        var token = Lex(text)[0];
+
+        Assert.Equal(TokenKind.IpAddress, token.Kind);
+        Assert.Equal(text, token.Text);
+    }
+
     [Fact]
     public void Tokenize_NegativeNumber_MinusThenNumber()
     {

@@ -37,6 +37,8 @@ public sealed class ParserExpressionTests
     [InlineData("uri == myself", "(uri == myself)")]
     [InlineData("$DLG_status == NULL && !match_dialog()", "(($DLG_status == NULL) && (!match_dialog()))")]
     [InlineData("$var(a) . \"x\" == \"bx\"", "(($var(a) . \"x\") == \"bx\")")]
+    [InlineData("$si == 10.0.0.0/8 || $si == 127.0.0.1", "(($si == 10.0.0.0/8) || ($si == 127.0.0.1))")]
+    [InlineData("[$var(a) + 1] == 2", "(($var(a) + 1) == 2)")]
     [InlineData("$rb(application/sdp) && !has_totag()", "($rb(application/sdp) && (!has_totag()))")]
     public void Parse_Condition_FollowsPrecedenceTable(string condition, string expected)
     {

@@ -7,6 +7,9 @@ internal sealed record NumberLiteral(long Value, int Line, int Column) : Express
 
 internal sealed record StringLiteral(string Value, int Line, int Column) : Expression(Line, Column);
 
+/// <summary>An IPv4 address or network literal such as <c>10.0.0.1</c> or <c>10.0.0.0/8</c>.</summary>
+internal sealed record AddressLiteral(string Text, int Line, int Column) : Expression(Line, Column);
+
 internal sealed record NullLiteral(int Line, int Column) : Expression(Line, Column);
 
 /// <summary>A bare word such as <c>myself</c>, <c>L_ERR</c> or a flag name.</summary>

@@ -284,6 +284,11 @@ internal sealed class Lexer
                 Advance();
             }
 
+            if (TryLexIpv4(start, line, column))
+            {
+                return;
+            }
+
             if (!long.TryParse(_text.AsSpan(start, _pos - start), NumberStyles.None, CultureInfo.InvariantCulture, out value))
             {
                 _diagnostics.Add(new ScriptDiagnostic(_file, line, column, "number is too large", _text[start.._pos]));
@@ -299,6 +304,45 @@ internal sealed class Lexer
     /// any other backslash is kept as written (so regular expressions such as "^\+1" survive). Single-quoted
     /// strings are raw: no escapes at all. Both may span lines.
     /// </summary>
+    /// <summary>
+    /// After the first octet's digits: <c>a.b.c.d</c> with an optional adjacent <c>/mask</c> is one
+    /// IpAddress token (OpenSIPS's IPV4ADDR/IPNET), as in <c>$si == 10.0.0.0/8</c>.
+    /// </summary>
+    private bool TryLexIpv4(int start, int line, int column)
+    {
+        var i = _pos;
+        for (var octet = 0; octet < 3; octet++)
+        {
+            if (i >= _text.Length || _text[i] != '.' || i + 1 >= _text.Length || !char.IsAsciiDigit(_text[i + 1]))
+            {
+                return false;
+            }
+
+            i++;
+            while (i < _text.Length && char.IsAsciiDigit(_text[i]))
+            {
+                i++;
+            }
+        }
+
+        if (i + 1 < _text.Length && _text[i] == '/' && char.IsAsciiDigit(_text[i + 1]))
+        {
+            i++;
+            while (i < _text.Length && char.IsAsciiDigit(_text[i]))
+            {
+                i++;
+            }
+        }
+
+        while (_pos < i)
+        {
+            Advance();
+        }
+
+        _tokens.Add(new Token(TokenKind.IpAddress, _text[start.._pos], _file, line, column, start, _pos - start));
+        return true;
+    }
+
     private void LexString(int start, int line, int column, char quote)
     {
         Advance();

@@ -26,11 +26,12 @@ namespace Parley.Scripting.Syntax;
 /// How this relates to OpenSIPS 3.x's own grammar (cfg.y): there, a condition is a tree of
 /// <c>&amp;&amp;</c>/<c>||</c> (one shared, left-associative level: <c>a || b &amp;&amp; c</c> is
 /// <c>(a || b) &amp;&amp; c</c>), <c>!</c> and parentheses over single comparisons
-/// (<c>$pv op $pv|"string"|number|NULL|ip/net</c>) or function calls; arithmetic appears only on
-/// the right of assignments, where <c>| &amp; ^ &lt;&lt; &gt;&gt;</c> form one level below
-/// <c>+ - * / %</c>, which also share one level (<c>1 + 2 * 3</c> is 9). The C-like table accepts
-/// every script OpenSIPS accepts; it differs only in how unparenthesised mixes of <c>&amp;&amp;</c>
+/// (<c>$pv op $pv|"string"|number|NULL|ip/net</c>) or function calls; arithmetic appears on the
+/// right of assignments and inside <c>[ ... ]</c> in conditions, where <c>| &amp; ^ &lt;&lt; &gt;&gt;</c> form one level below
+/// <c>+ - * / %</c>, which also share one level (<c>1 + 2 * 3</c> is 9). This parser accepts a
+/// superset (any expression anywhere); it differs in how unparenthesised mixes of <c>&amp;&amp;</c>
 /// with <c>||</c>, or of <c>+ -</c> with <c>* / %</c>, group. The binder is the place to warn on those.
+/// Not lexed yet: IPv6 address literals and bare host names with dashes in conditions.
 /// </para>
 /// </remarks>
 internal sealed class Parser
@@ -860,6 +861,36 @@ internal sealed class Parser
             case TokenKind.Null:
                 Next();
                 return new NullLiteral(token.Line, token.Column);
+            case TokenKind.IpAddress:
+                Next();
+                return new AddressLiteral(token.Text, token.Line, token.Column);
+            case TokenKind.LeftBracket:
+                {
+                    // OpenSIPS's "[ expression ]" form: an arithmetic expression evaluated inside a condition.
+                    if (_depth >= MaxDepth)
+                    {
+                        throw Fail(token, "expression is nested too deeply");
+                    }
+
+                    _depth++;
+                    try
+                    {
+                        Next();
+                        var inner = ParseExpression();
+                        if (!At(TokenKind.RightBracket))
+                        {
+                            throw Fail(Current, $"expected ']' to close the '[' opened at {token.Position}, found {Describe(Current)}");
+                        }
+
+                        Next();
+                        return inner;
+                    }
+                    finally
+                    {
+                        _depth--;
+                    }
+                }
+
             case TokenKind.PseudoVariable:
                 Next();
                 return new PseudoVariableExpression(token.Pv ?? PvRef.Parse(token.Text), token.Line, token.Column);

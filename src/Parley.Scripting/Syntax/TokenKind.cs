@@ -8,6 +8,7 @@ internal enum TokenKind
     Number,
     String,
     PseudoVariable,
+    IpAddress,
 
     // Keywords
     If,
