@@ -83,13 +83,54 @@ internal sealed class Parser
         ArgumentNullException.ThrowIfNull(file);
         var diagnostics = new List<ScriptDiagnostic>();
         var script = ParseInto(text, file, diagnostics, loader, 0);
-        diagnostics.Sort(static (a, b) => (a.File == b.File, a.Line.CompareTo(b.Line), a.Column.CompareTo(b.Column)) switch
+        return new ParseResult(script, InSourceOrder(diagnostics));
+    }
+
+    /// <summary>
+    /// Orders diagnostics by line and column within each file (lexer and parser errors interleave),
+    /// keeping files in the order they were first reported and ties in discovery order.
+    /// </summary>
+    private static List<ScriptDiagnostic> InSourceOrder(List<ScriptDiagnostic> diagnostics)
+    {
+        var files = new List<string>();
+        foreach (var d in diagnostics)
         {
-            (false, _, _) => 0,
-            (_, 0, var c) => c,
-            (_, var l, _) => l,
-        });
-        return new ParseResult(script, diagnostics);
+            if (!files.Contains(d.File))
+            {
+                files.Add(d.File);
+            }
+        }
+
+        var ordered = new List<ScriptDiagnostic>(diagnostics.Count);
+        foreach (var file in files)
+        {
+            var inFile = new List<(ScriptDiagnostic Diagnostic, int Index)>();
+            for (var i = 0; i < diagnostics.Count; i++)
+            {
+                if (diagnostics[i].File == file)
+                {
+                    inFile.Add((diagnostics[i], i));
+                }
+            }
+
+            inFile.Sort(static (a, b) =>
+            {
+                var byLine = a.Diagnostic.Line.CompareTo(b.Diagnostic.Line);
+                if (byLine != 0)
+                {
+                    return byLine;
+                }
+
+                var byColumn = a.Diagnostic.Column.CompareTo(b.Diagnostic.Column);
+                return byColumn != 0 ? byColumn : a.Index.CompareTo(b.Index);
+            });
+            foreach (var (diagnostic, _) in inFile)
+            {
+                ordered.Add(diagnostic);
+            }
+        }
+
+        return ordered;
     }
 
     private static ScriptFile ParseInto(string text, string file, List<ScriptDiagnostic> diagnostics, Func<string, string?>? loader, int includeDepth)
