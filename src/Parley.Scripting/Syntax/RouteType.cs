@@ -1,0 +1,15 @@
+namespace Parley.Scripting.Syntax;
+
+/// <summary>The kinds of route blocks an OpenSIPS 3.x script can declare.</summary>
+internal enum RouteType
+{
+    Request,
+    Branch,
+    Failure,
+    OnReply,
+    Local,
+    Error,
+    Startup,
+    Timer,
+    Event,
+}
