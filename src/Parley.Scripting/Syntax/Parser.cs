@@ -879,6 +879,33 @@ internal sealed class Parser
         return ParsePrimary();
     }
 
+    /// <summary>An expression between an opening token and its closing one, guarded against deep nesting.</summary>
+    private Expression ParseEnclosed(Token open, TokenKind close, char openChar, char closeChar)
+    {
+        if (_depth >= MaxDepth)
+        {
+            throw Fail(open, "expression is nested too deeply");
+        }
+
+        _depth++;
+        try
+        {
+            Next();
+            var inner = ParseExpression();
+            if (!At(close))
+            {
+                throw Fail(Current, $"expected '{closeChar}' to close the '{openChar}' opened at {open.Position}, found {Describe(Current)}");
+            }
+
+            Next();
+            return inner;
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
     private Expression ParsePrimary()
     {
         var token = Current;
@@ -906,31 +933,8 @@ internal sealed class Parser
                 Next();
                 return new AddressLiteral(token.Text, token.Line, token.Column);
             case TokenKind.LeftBracket:
-                {
-                    // OpenSIPS's "[ expression ]" form: an arithmetic expression evaluated inside a condition.
-                    if (_depth >= MaxDepth)
-                    {
-                        throw Fail(token, "expression is nested too deeply");
-                    }
-
-                    _depth++;
-                    try
-                    {
-                        Next();
-                        var inner = ParseExpression();
-                        if (!At(TokenKind.RightBracket))
-                        {
-                            throw Fail(Current, $"expected ']' to close the '[' opened at {token.Position}, found {Describe(Current)}");
-                        }
-
-                        Next();
-                        return inner;
-                    }
-                    finally
-                    {
-                        _depth--;
-                    }
-                }
+                // OpenSIPS's "[ expression ]" form: an arithmetic expression evaluated inside a condition.
+                return ParseEnclosed(token, TokenKind.RightBracket, '[', ']');
 
             case TokenKind.PseudoVariable:
                 Next();
@@ -944,30 +948,7 @@ internal sealed class Parser
 
                 return new IdentifierExpression(token.Text, token.Line, token.Column);
             case TokenKind.LeftParen:
-                {
-                    if (_depth >= MaxDepth)
-                    {
-                        throw Fail(token, "expression is nested too deeply");
-                    }
-
-                    _depth++;
-                    try
-                    {
-                        Next();
-                        var inner = ParseExpression();
-                        if (!At(TokenKind.RightParen))
-                        {
-                            throw Fail(Current, $"expected ')' to close the '(' opened at {token.Position}, found {Describe(Current)}");
-                        }
-
-                        Next();
-                        return inner;
-                    }
-                    finally
-                    {
-                        _depth--;
-                    }
-                }
+                return ParseEnclosed(token, TokenKind.RightParen, '(', ')');
 
             case TokenKind.Else:
                 throw Fail(token, "'else' without 'if'");
