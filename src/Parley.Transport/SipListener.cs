@@ -9,7 +9,7 @@ namespace Parley.Transport;
 /// </summary>
 public sealed class SipListener
 {
-    internal SipListener(int id, ListenAddress address, SipEndPoint localEndPoint)
+    public SipListener(int id, ListenAddress address, SipEndPoint localEndPoint)
     {
         Id = id;
         Address = address;

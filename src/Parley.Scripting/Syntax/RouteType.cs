@@ -1,7 +1,7 @@
 namespace Parley.Scripting.Syntax;
 
 /// <summary>The kinds of route blocks an OpenSIPS 3.x script can declare.</summary>
-internal enum RouteType
+public enum RouteType
 {
     Request,
     Branch,

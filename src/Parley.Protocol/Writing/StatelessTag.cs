@@ -1,14 +1,13 @@
 using System.Security.Cryptography;
-using Parley.Protocol;
 
-namespace Parley.Server.Core;
+namespace Parley.Protocol.Writing;
 
 /// <summary>
 /// To tags for replies Parley sends without a transaction (OpenSIPS's sl module): derived from the Call-ID, the From tag
 /// and the top Via branch with a per-process secret, so a retransmitted request gets the same tag (RFC 3261 §8.2.6.2
 /// asks for the same tag on every response of one request) while tags stay unguessable across restarts.
 /// </summary>
-internal static class StatelessTag
+public static class StatelessTag
 {
     private static readonly ulong Secret = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
 

@@ -1,0 +1,14 @@
+using Parley.Scripting.Runtime;
+
+namespace Parley.Modules;
+
+/// <summary>The small modules every script uses (sl, rr, maxfwd, signaling, sipmsgops/textops, uri), by OpenSIPS name.</summary>
+public static class BuiltInModules
+{
+    /// <summary>Adds each module of this assembly to <paramref name="catalog"/>.</summary>
+    public static void AddTo(ModuleCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        // Modules add themselves here as they land.
+    }
+}

@@ -1,0 +1,53 @@
+using Parley.Protocol.Writing;
+using Parley.Transport;
+
+namespace Parley.Scripting.Runtime;
+
+/// <summary>
+/// The modules this build of Parley has, by OpenSIPS name: <c>loadmodule "rr.so"</c> looks the name up here. The
+/// composition root fills it (the core's own, then <c>Parley.Modules</c>, later tm and dialog).
+/// </summary>
+public sealed class ModuleCatalog
+{
+    private readonly Dictionary<string, Func<ScriptModule>> _factories = new(StringComparer.Ordinal);
+
+    public void Add(string name, Func<ScriptModule> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _factories[name] = factory;
+    }
+
+    public bool TryCreate(string name, out ScriptModule module)
+    {
+        if (_factories.TryGetValue(name, out var factory))
+        {
+            module = factory();
+            return true;
+        }
+
+        module = null!;
+        return false;
+    }
+
+    public bool Contains(string name) => _factories.ContainsKey(name);
+
+    /// <summary>Module names, sorted, for "unknown module" messages.</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            var names = new List<string>(_factories.Keys);
+            names.Sort(StringComparer.Ordinal);
+            return names;
+        }
+    }
+}
+
+/// <summary>
+/// Runs just before a request leaves (stateless <c>forward</c>, and each branch tm sends), once the outbound socket is
+/// known: rr adds its Record-Route here (and the second one when the interface changes).
+/// </summary>
+public interface IRequestForwardHook
+{
+    void BeforeForward(ScriptContext context, SipMessageEditor editor, SipListener outbound);
+}
