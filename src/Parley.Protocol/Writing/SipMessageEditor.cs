@@ -444,6 +444,32 @@ public sealed class SipMessageEditor
         Delete(ByteRange.FromBounds(value.Start, after));
     }
 
+    /// <summary>A point to roll back to: edits made after it can be undone (see <see cref="RollBack"/>).</summary>
+    public EditorMark Mark() => new(_count, _scratchLength, _contentLengthDelta, _bodyReplaced, _trailerStart, _trailerLength);
+
+    /// <summary>
+    /// Undoes every edit made since <paramref name="mark"/>: a stateless forward adds its Via and Record-Route, writes
+    /// the message and takes them back, so the next destination (or branch) starts from the script's edits alone.
+    /// </summary>
+    public void RollBack(EditorMark mark)
+    {
+        var kept = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            if (_edits[i].Sequence < mark.Count)
+            {
+                _edits[kept++] = _edits[i];
+            }
+        }
+
+        _count = kept;
+        _scratchLength = mark.ScratchLength;
+        _contentLengthDelta = mark.ContentLengthDelta;
+        _bodyReplaced = mark.BodyReplaced;
+        _trailerStart = mark.TrailerStart;
+        _trailerLength = mark.TrailerLength;
+    }
+
     private void InsertHeaderLine(int position, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         var length = name.Length + 2 + value.Length + 2;
@@ -530,3 +556,6 @@ public sealed class SipMessageEditor
         return aRank != bRank ? aRank - bRank : a.Sequence.CompareTo(b.Sequence);
     }
 }
+
+/// <summary>The state of a <see cref="SipMessageEditor"/> at one moment, to roll back to.</summary>
+public readonly record struct EditorMark(int Count, int ScratchLength, int ContentLengthDelta, bool BodyReplaced, int TrailerStart, int TrailerLength);
