@@ -177,6 +177,28 @@ public sealed partial class RrModule
     }
 
     /// <summary>
+    /// How many Record-Route values <see cref="WriteRecordRoutes"/> writes for this message when it leaves by
+    /// <paramref name="outbound"/>: 0, 1 or 2 (dialog skips them when it reads the callee's route set from a 2xx).
+    /// </summary>
+    public int RecordRouteCount(ScriptContext context, SipListener outbound)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(outbound);
+        var state = context.GetState(StateSlot);
+        if (!state.RecordRouteDone || context.Message is not { IsRequest: true })
+        {
+            return 0;
+        }
+
+        if (state.Preset)
+        {
+            return state.DoublePreset ? 2 : 1;
+        }
+
+        return EnableDoubleRr && DifferentRealm(context.Source.Listener ?? outbound, outbound) ? 2 : 1;
+    }
+
+    /// <summary>
     /// The host part of our URI for a listener, as written in Record-Route: the bound address, IPv6 in brackets
     /// (RFC 3261 §25.1 IPv6reference) without a zone. Returns the bytes written.
     /// </summary>

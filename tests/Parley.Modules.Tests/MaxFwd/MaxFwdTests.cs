@@ -43,6 +43,16 @@ public class MaxFwdTests
     }
 
     [Fact]
+    public void ProcessMaxForwards_ValueWithSurroundingSpace_ReplacesOnlyTheNumber()
+    {
+        var ctx = _kit.Begin(Request.Replace("MAXFWD\n", "Max-Forwards:   10  \n", StringComparison.Ordinal));
+
+        Assert.Equal(1, _mf.ProcessMaxForwards(ctx, 10));
+
+        Assert.Contains("\r\nMax-Forwards:   9", _kit.Output(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ProcessMaxForwards_One_DecrementsToZero()
     {
         var ctx = Begin("1");

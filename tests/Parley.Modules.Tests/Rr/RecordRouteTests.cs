@@ -71,6 +71,17 @@ public class RecordRouteTests
     }
 
     [Fact]
+    public void RecordRouteCount_PerOutboundSocket_MatchesWhatIsWritten()
+    {
+        var ctx = _kit.Begin(Invite);
+        Assert.Equal(0, _rr.RecordRouteCount(ctx, ModuleTestKit.Tcp));
+        _rr.RecordRoute(ctx);
+
+        Assert.Equal(1, _rr.RecordRouteCount(ctx, ModuleTestKit.Udp));
+        Assert.Equal(2, _rr.RecordRouteCount(ctx, ModuleTestKit.Tcp));
+    }
+
+    [Fact]
     public void RecordRoute_DoubleRrDisabled_WritesOnlyTheOutboundInterface()
     {
         ModuleTestKit.SetParameter(_rr, "enable_double_rr", ScriptValue.FromInt(0));
