@@ -1,3 +1,5 @@
+using Parley.Modules.MaxFwd;
+using Parley.Modules.Rr;
 using Parley.Scripting.Runtime;
 
 namespace Parley.Modules;
@@ -10,5 +12,7 @@ public static class BuiltInModules
     {
         ArgumentNullException.ThrowIfNull(catalog);
         // Modules add themselves here as they land.
+        catalog.Add("rr", () => new RrModule());
+        catalog.Add("maxfwd", () => new MaxFwdModule());
     }
 }
