@@ -10,7 +10,7 @@ internal static class Utf8Values
     /// The UTF-8 bytes of a value: a byte view as it is; a string or an integer encoded into
     /// <paramref name="scratch"/> when it fits, else into a new array. NULL is empty.
     /// </summary>
-    public static ReadOnlySpan<byte> Get(in ScriptValue value, Span<byte> scratch)
+    public static ReadOnlySpan<byte> Get(scoped in ScriptValue value, Span<byte> scratch)
     {
         switch (value.Kind)
         {
