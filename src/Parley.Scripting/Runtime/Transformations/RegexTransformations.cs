@@ -220,11 +220,24 @@ internal static class RegexTransformations
 
             var sb = new StringBuilder(text.Length + _replacement.Length);
             var position = 0;
+            var previousEnd = -1;
             while (match.Success)
             {
+                if (match.Length == 0 && match.Index == previousEnd)
+                {
+                    // As sed: an empty match right where the previous match ended does not count.
+                    if (match.Index >= text.Length)
+                    {
+                        break;
+                    }
+
+                    match = _regex.Match(text, match.Index + 1);
+                    continue;
+                }
+
                 sb.Append(text, position, match.Index - position);
                 AppendReplacement(sb, match);
-                position = match.Index + match.Length;
+                position = previousEnd = match.Index + match.Length;
                 if (!_global)
                 {
                     break;
@@ -232,19 +245,13 @@ internal static class RegexTransformations
 
                 if (match.Length == 0)
                 {
-                    // An empty match: copy one character so the next search moves on.
-                    if (position < text.Length)
-                    {
-                        sb.Append(text[position]);
-                    }
-
-                    position++;
-                    if (position > text.Length)
+                    // Search on from the next character (it is copied with the text before the next match).
+                    if (position >= text.Length)
                     {
                         break;
                     }
 
-                    match = _regex.Match(text, position);
+                    match = _regex.Match(text, position + 1);
                     continue;
                 }
 
