@@ -167,7 +167,7 @@ internal static class BranchVariables
                 }
                 else
                 {
-                    // RFC 3261 §20.10: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
+                    // RFC 3261 §25.1: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
                     ctx.Host.CoreLogger.LogWarning("Ignoring q = '{Value}' for branch {Index}: a q value is between 0 and 1", value.AsString(), index);
                 }
 

@@ -63,7 +63,7 @@ internal static class RequestUriVariables
     {
         if (value.IsNullOrEmpty)
         {
-            // OpenSIPS refuses to reset the Request-URI: a request always has one (RFC 3261 §8.1.1.1).
+            // OpenSIPS refuses to reset the Request-URI: a Request-Line always carries one (RFC 3261 §7.1, §25.1).
             ctx.Host.CoreLogger.LogWarning("Ignoring an empty or NULL value assigned to $ru: a request must keep a Request-URI");
             return;
         }
