@@ -397,7 +397,7 @@ public sealed partial class ScriptCompiler
         var comma = text.IndexOf(',', StringComparison.Ordinal);
         var name = (comma >= 0 ? text[..comma] : text).Trim();
         var arguments = comma >= 0 ? text[(comma + 1)..].Split(',') : [];
-        if (!_registry.TryGetTransformation(name, out var factory))
+        if (!_registry.TryGetTransformation(name, out var factory) && !_registry.TryGetTransformation(name.ToLowerInvariant(), out factory))
         {
             Error(line, column, $"unknown transformation '{{{name}}}'", "{" + text + "}");
             return null;
@@ -420,6 +420,7 @@ public sealed partial class ScriptCompiler
 
     private ScriptEvaluator? CompileTransformArgument(string argument, int line, int column)
     {
+        argument = argument.Trim();
         if (argument.StartsWith('$'))
         {
             var accessor = BindPv(PvRef.Parse(argument), line, column);

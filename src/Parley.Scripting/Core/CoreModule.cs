@@ -3,6 +3,8 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Parley.Protocol.Uri;
 using Parley.Scripting.Runtime;
+using Parley.Scripting.Runtime.PseudoVariables;
+using Parley.Scripting.Runtime.Transformations;
 using Parley.Transport;
 
 namespace Parley.Scripting.Core;
@@ -52,6 +54,8 @@ public sealed class CoreModule : ScriptModule
         registry.AddFunction(new("is_myself", 1, 2, RouteMask.All, BindIsMyself));
 
         registry.AddPseudoVariable("param", BindParam);
+        CorePseudoVariables.Register(registry);
+        CoreTransformations.Register(registry);
     }
 
     // ------------------------------------------------------------------ logging
