@@ -16,6 +16,7 @@ public sealed class ScriptContext
 {
     private readonly object?[] _moduleState;
     private ScriptValue[] _vars;
+    private readonly List<IContextState> _liveStates = [];
     private char[] _scratch = new char[512];
     private byte[]? _newRuriBytes;
     private int _newRuriLength;
@@ -166,9 +167,9 @@ public sealed class ScriptContext
         LastErrorReason = string.Empty;
         ReplyHeaders.Clear();
         Avps.Clear();
-        foreach (var state in _moduleState)
+        foreach (var state in _liveStates)
         {
-            (state as IContextState)?.Reset();
+            state.Reset();
         }
     }
 
@@ -307,6 +308,7 @@ public sealed class ScriptContext
 
         typed = new T();
         _moduleState[slot.Index] = typed;
+        _liveStates.Add(typed);
         return typed;
     }
 }
