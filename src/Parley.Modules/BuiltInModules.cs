@@ -1,3 +1,8 @@
+using Parley.Modules.Signaling;
+using Parley.Modules.SipMsgOps;
+using Parley.Modules.Sl;
+using Parley.Modules.TextOps;
+using Parley.Modules.Uri;
 using Parley.Scripting.Runtime;
 
 namespace Parley.Modules;
@@ -10,5 +15,10 @@ public static class BuiltInModules
     {
         ArgumentNullException.ThrowIfNull(catalog);
         // Modules add themselves here as they land.
+        catalog.Add("sl", () => new SlModule());
+        catalog.Add("signaling", () => new SignalingModule());
+        catalog.Add("sipmsgops", () => new SipMsgOpsModule());
+        catalog.Add("textops", () => new TextOpsModule());
+        catalog.Add("uri", () => new UriModule());
     }
 }
