@@ -69,11 +69,12 @@ internal static class LocalReplyVia
         ";received="u8.CopyTo(received);
         address.CopyTo(received[10..]);
 
-        // Apply the later edit first, so the earlier position stays valid.
+        // Apply the later edit first, so the earlier position stays valid; at one position (rport last) the received
+        // goes in first so that "=port" ends up before it.
         var receivedAt = via.HasReceived ? via.Received.Start : via.Value.End;
         var receivedDelete = via.HasReceived ? via.Received.Length : 0;
         var receivedData = via.HasReceived ? received[10..] : received;
-        if (addReceived && (!fillRport || receivedAt > via.RportEnd))
+        if (addReceived && (!fillRport || receivedAt >= via.RportEnd))
         {
             length = Splice(reply, length, receivedAt + delta, receivedDelete, receivedData);
             addReceived = false;
