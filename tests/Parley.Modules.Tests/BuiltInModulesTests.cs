@@ -39,6 +39,6 @@ public sealed class BuiltInModulesTests
             }
         }
 
-        Assert.Equal(39, owner.Count); // sl 2, signaling 1, sipmsgops 19, textops 12, uri 5
+        Assert.Equal(38, owner.Count); // sl 2, signaling 1, sipmsgops 18, textops 12, uri 5
     }
 }
