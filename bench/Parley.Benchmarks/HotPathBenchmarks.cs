@@ -27,4 +27,7 @@ public class HotPathBenchmarks
 
     [Benchmark(Description = HotPaths.Write100TryingName)]
     public int Write100Trying() => _paths.Write100Trying();
+
+    [Benchmark(Description = HotPaths.ScriptDispatchName)]
+    public int ScriptDispatch() => _paths.ScriptDispatch();
 }

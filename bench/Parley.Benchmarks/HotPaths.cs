@@ -17,6 +17,7 @@ public sealed class HotPaths
     public const string ParseManyViasName = "ParseManyVias";
     public const string ProxyEditWriteName = "ProxyEditWrite";
     public const string Write100TryingName = "Write100Trying";
+    public const string ScriptDispatchName = "ScriptDispatch";
 
     private const int Port = 5060;
 
@@ -28,6 +29,7 @@ public sealed class HotPaths
     private readonly SipMessageEditor _editor = new();
     private readonly byte[] _output = new byte[4096];
     private ulong _branch = 0x5f3759df;
+    private readonly ScriptBench _script = new();
 
     public HotPaths()
     {
@@ -57,6 +59,7 @@ public sealed class HotPaths
         new(ParseManyViasName, ParseManyVias, BenchMessages.ManyViaCount),
         new(ProxyEditWriteName, ProxyEditWrite, ProxyEditWriteLength()),
         new(Write100TryingName, Write100Trying, Write100TryingLength()),
+        new(ScriptDispatchName, ScriptDispatch, ScriptBench.Expected),
     ];
 
     /// <summary>Parse an INVITE with SDP and validate it (which parses Via, From, To and CSeq). Returns the error, 0 when valid.</summary>
@@ -129,6 +132,12 @@ public sealed class HotPaths
 
     /// <summary>Write the 100 Trying a proxy sends for an INVITE (RFC 3261 §16.2) from an already parsed request.</summary>
     public int Write100Trying() => SipResponseWriter.Write(_parsedInvite, 100, "Trying"u8, default, default, _output);
+
+    /// <summary>
+    /// Run a compiled 15-statement request route over an already parsed INVITE: three pseudo-variable reads ($rm, $ru,
+    /// $fU), one regex match, flag and $var work, a switch (see <see cref="ScriptBench.Script"/>).
+    /// </summary>
+    public int ScriptDispatch() => _script.Run(_parsedInvite);
 
     private static int Append(Span<byte> destination, int at, ReadOnlySpan<byte> text)
     {

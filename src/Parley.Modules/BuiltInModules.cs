@@ -1,3 +1,5 @@
+using Parley.Modules.MaxFwd;
+using Parley.Modules.Rr;
 using Parley.Modules.Signaling;
 using Parley.Modules.SipMsgOps;
 using Parley.Modules.Sl;
@@ -15,6 +17,8 @@ public static class BuiltInModules
     {
         ArgumentNullException.ThrowIfNull(catalog);
         // Modules add themselves here as they land.
+        catalog.Add("rr", () => new RrModule());
+        catalog.Add("maxfwd", () => new MaxFwdModule());
         catalog.Add("sl", () => new SlModule());
         catalog.Add("signaling", () => new SignalingModule());
         catalog.Add("sipmsgops", () => new SipMsgOpsModule());

@@ -40,7 +40,7 @@ internal static class ParleyCommand
         root.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
-            var (config, errors) = ConfigLoader.LoadFile(path);
+            var (config, script, errors) = ConfigLoader.LoadFile(path);
             if (parse.GetValue(check))
             {
                 foreach (var error in errors)
@@ -65,7 +65,7 @@ internal static class ParleyCommand
                 return 1;
             }
 
-            return await ParleyServer.RunAsync(config, cancellationToken).ConfigureAwait(false);
+            return await ParleyServer.RunAsync(config, script, cancellationToken).ConfigureAwait(false);
         });
         return root;
     }

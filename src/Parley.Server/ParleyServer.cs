@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Parley.Scripting.Core;
+using Parley.Scripting.Runtime;
 using Parley.Server.Configuration;
 using Parley.Server.Core;
 using Parley.Transport;
@@ -8,7 +10,7 @@ namespace Parley.Server;
 /// <summary>The composition root: wires transport, core dispatch and the message pipeline, and runs until cancelled.</summary>
 internal static partial class ParleyServer
 {
-    public static async Task<int> RunAsync(ServerConfig config, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ServerConfig config, CompiledScript? script, CancellationToken cancellationToken)
     {
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(config.MinimumLogLevel)
@@ -39,7 +41,25 @@ internal static partial class ParleyServer
 
         var statistics = new CoreStatistics();
         SipTransportLayer? transport = null;
-        var core = new SipCore(config.UdpWorkers, new EmptyProcessor(statistics), new TransportReplySender(() => transport!), statistics, config.ServerHeader, logger);
+        var aliases = new List<HostAlias>();
+        foreach (var alias in config.Aliases)
+        {
+            if (HostAlias.TryParse(alias) is { } parsed)
+            {
+                aliases.Add(parsed);
+            }
+        }
+
+        var host = new ProxyHost(new ListenerView(() => transport!), new TransportSender(() => transport!, logger), loggerFactory)
+        {
+            Aliases = aliases,
+            ServerHeader = config.ServerHeader,
+            UserAgentHeader = config.UserAgentHeader,
+        };
+        Func<int, IMessageProcessor> processors = script is null
+            ? _ => new EmptyProcessor(statistics)
+            : _ => new ScriptProcessor(new ScriptPipeline(script, host), statistics, logger);
+        var core = new SipCore(config.UdpWorkers, processors, new TransportReplySender(() => transport!), statistics, config.ServerHeader, logger);
         transport = new SipTransportLayer(options, core, loggerFactory);
         try
         {
@@ -52,6 +72,16 @@ internal static partial class ParleyServer
             return 2;
         }
 
+        using var timers = new CancellationTokenSource();
+        var timerTask = Task.CompletedTask;
+        if (script is not null)
+        {
+            // startup_route and timer routes run on their own context, never on a worker's.
+            var own = new ScriptPipeline(script, host);
+            own.RunStartup();
+            timerTask = ScriptTimers.RunAsync(script, own, logger, timers.Token);
+        }
+
         LogReady(logger, ParleyCommand.Version, config.UdpWorkers);
         try
         {
@@ -60,6 +90,9 @@ internal static partial class ParleyServer
         catch (OperationCanceledException)
         {
         }
+
+        await timers.CancelAsync().ConfigureAwait(false);
+        await timerTask.ConfigureAwait(false);
 
         LogStopping(logger);
         await transport.StopAsync().ConfigureAwait(false);
@@ -80,4 +113,16 @@ internal static partial class ParleyServer
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Cannot listen: {Reason}")]
     private static partial void LogBindFailed(ILogger logger, string reason);
+
+    /// <summary>The transport's listeners, read when asked (they exist once the transport has started).</summary>
+    private sealed class ListenerView(Func<SipTransportLayer> transport) : IReadOnlyList<SipListener>
+    {
+        public int Count => transport().Listeners.Count;
+
+        public SipListener this[int index] => transport().Listeners[index];
+
+        public IEnumerator<SipListener> GetEnumerator() => transport().Listeners.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

@@ -40,7 +40,7 @@ public sealed class CommandLineTests
         {
             var (code, output) = await ParleyProcess.RunAsync("-c", "-f", path);
             Assert.Equal(1, code);
-            Assert.Contains($"{path}:2:15: error: expected a whole number from 1 to 1024", output, StringComparison.Ordinal);
+            Assert.Contains($"{path}:2:15: error: 'udp_workers' expects a whole number from 1 to 1024", output, StringComparison.Ordinal);
             Assert.Contains($"{path}:3:1: error: unknown global parameter 'foo'", output, StringComparison.Ordinal);
         }
         finally

@@ -32,19 +32,36 @@ public class ConfigLoaderTests
         var (_, errors) = ConfigLoader.Load("bad.cfg", "socket = udp:127.0.0.1:5060\nlog_levl = 3\nudp_workers = many\nsocket = sctp:1.2.3.4:5060\n");
         Assert.Equal(3, errors.Count);
         Assert.StartsWith("bad.cfg:2:1: error: unknown global parameter 'log_levl'", errors[0].ToString(), StringComparison.Ordinal);
-        Assert.StartsWith("bad.cfg:3:15: error: expected a whole number from 1 to 1024", errors[1].ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("bad.cfg:3:15: error: 'udp_workers' expects a whole number from 1 to 1024", errors[1].ToString(), StringComparison.Ordinal);
         Assert.Equal(4, errors[2].Line);
         Assert.Equal(10, errors[2].Column);
         Assert.Contains("sctp", errors[2].Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Load_RouteBlock_IsRefusedOnceWithAReason()
+    public void Load_RouteScript_IsCompiled()
     {
-        var (_, errors) = ConfigLoader.Load("r.cfg", "socket = udp:127.0.0.1:5060\nroute {\n  if (is_method(\"INVITE\")) { exit; }\n}\nlog_level = 2\n");
-        var error = Assert.Single(errors);
-        Assert.Equal(2, error.Line);
-        Assert.Contains("routing script", error.Message, StringComparison.Ordinal);
+        var loaded = ConfigLoader.Load("r.cfg", "socket = udp:127.0.0.1:5060\nroute {\n  if (isflagset(1)) { exit; }\n  forward();\n}\nlog_level = 2\n");
+        Assert.Empty(loaded.Errors);
+        Assert.NotNull(loaded.Script?.RequestRoute);
+        Assert.Equal(2, loaded.Config.LogLevel);
+    }
+
+    [Fact]
+    public void Load_ScriptAndGlobalErrors_AllReportedInLineOrder()
+    {
+        var loaded = ConfigLoader.Load("m.cfg", "socket = udp:127.0.0.1:5060\nroute {\n  nosuch();\n}\nlog_level = 9\n");
+        Assert.Null(loaded.Script);
+        Assert.Equal(2, loaded.Errors.Count);
+        Assert.Equal("m.cfg:3:3: error: unknown function 'nosuch' (at 'nosuch')", loaded.Errors[0].ToString());
+        Assert.StartsWith("m.cfg:5:13: error: 'log_level' expects a whole number from -3 to 4", loaded.Errors[1].ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ProtoModules_AreAccepted()
+    {
+        var loaded = ConfigLoader.Load("p.cfg", "socket = udp:127.0.0.1:5060\nloadmodule \"proto_udp.so\"\nloadmodule \"/usr/lib/opensips/modules/proto_tcp.so\"\nroute { }\n");
+        Assert.Empty(loaded.Errors);
     }
 
     [Fact]
@@ -58,6 +75,6 @@ public class ConfigLoaderTests
     public void Load_UnclosedString_ReportsWhereItStarts()
     {
         var (_, errors) = ConfigLoader.Load("s.cfg", "socket = udp:127.0.0.1:5060\nserver_header = \"Parley\n");
-        Assert.Contains(errors, e => e.Line == 2 && e.Column == 17 && e.Message.Contains("not closed", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Line == 2 && e.Column == 17 && e.Message.Contains("never closed", StringComparison.Ordinal));
     }
 }

@@ -131,6 +131,48 @@ public sealed class ProxyHost
 
         return false;
     }
+
+    /// <summary>
+    /// Whether a bare host (an address or name, optionally with <c>:port</c>) is this proxy, on any port when none is
+    /// given: <c>$rd == myself</c>, <c>$si == myself</c>.
+    /// </summary>
+    public bool IsMyselfHost(ReadOnlySpan<byte> host)
+    {
+        var port = 0;
+        var colon = host.LastIndexOf((byte)':');
+        if (colon > 0 && host.IndexOf((byte)':') == colon)
+        {
+            if (System.Buffers.Text.Utf8Parser.TryParse(host[(colon + 1)..], out int p, out var consumed) && consumed == host.Length - colon - 1)
+            {
+                port = p;
+            }
+
+            host = host[..colon];
+        }
+
+        if (port != 0)
+        {
+            return IsMyself(host, port);
+        }
+
+        foreach (var l in Listeners)
+        {
+            if (IsMyself(host, l.LocalEndPoint.Port))
+            {
+                return true;
+            }
+        }
+
+        foreach (var alias in Aliases)
+        {
+            if (IsMyself(host, alias.Port == 0 ? TargetResolver.DefaultSipPort : alias.Port))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>An <c>alias=</c> entry: <c>host</c> or <c>host:port</c> (port 0: any port).</summary>

@@ -23,9 +23,10 @@ public sealed class ScriptContext
     private bool _newRuriValid;
     private bool _ruriChanged;
 
-    internal ScriptContext(ProxyHost host, int variableCount, int avpCount, int stateSlots, TimeProvider time)
+    internal ScriptContext(ProxyHost host, ScriptRegistry registry, int variableCount, int avpCount, int stateSlots, TimeProvider time)
     {
         Host = host;
+        Registry = registry;
         Time = time;
         _vars = new ScriptValue[Math.Max(variableCount, 1)];
         Avps = new AvpStore(avpCount);
@@ -33,10 +34,13 @@ public sealed class ScriptContext
     }
 
     /// <summary>Creates a context outside a compiled script (typed-API tests, module code paths).</summary>
-    public static ScriptContext CreateStandalone(ProxyHost host, TimeProvider? time = null) =>
-        new(host, 16, 16, ContextSlots.Count + 8, time ?? TimeProvider.System);
+    public static ScriptContext CreateStandalone(ProxyHost host, TimeProvider? time = null, ScriptRegistry? registry = null) =>
+        new(host, registry ?? new ScriptRegistry(), 16, 16, ContextSlots.Max, time ?? TimeProvider.System);
 
     public ProxyHost Host { get; }
+
+    /// <summary>The compiled script's registry: modules, forward hooks, flag names.</summary>
+    public ScriptRegistry Registry { get; }
 
     public TimeProvider Time { get; }
 
@@ -112,6 +116,12 @@ public sealed class ScriptContext
 
     public string LastErrorReason { get; set; } = string.Empty;
 
+    /// <summary>Arguments of the running <c>route(name, args…)</c> call (<c>$param(i)</c>), or null.</summary>
+    public ScriptValue[]? RouteArguments { get; set; }
+
+    /// <summary>Scratch builder for format strings (xlog, function arguments); reused, never kept.</summary>
+    internal StringBuilder FormatBuilder { get; } = new(256);
+
     /// <summary>Number of messages this context has begun; handy for per-message caches.</summary>
     public long Generation { get; private set; }
 
@@ -147,6 +157,7 @@ public sealed class ScriptContext
         _newRuriValid = false;
         _newRuriLength = 0;
         ReturnCode = 0;
+        RouteArguments = null;
         Dropped = false;
         ExitRequested = false;
         Forwarded = false;
@@ -232,6 +243,14 @@ public sealed class ScriptContext
         }
 
         _ruriChanged = true;
+    }
+
+    /// <summary>Forgets any new Request-URI: the request's own is current again (<c>revert_uri()</c>).</summary>
+    public void ResetRequestUri()
+    {
+        _ruriChanged = false;
+        _newRuriValid = false;
+        _newRuriLength = 0;
     }
 
     /// <summary>

@@ -78,6 +78,24 @@ public readonly struct ScriptValue : IEquatable<ScriptValue>
     /// <summary>The UTF-8 bytes of a <see cref="ScriptValueKind.Bytes"/> value, else empty.</summary>
     public ReadOnlySpan<byte> Utf8Bytes => Kind == ScriptValueKind.Bytes ? new ReadOnlySpan<byte>((byte[])_ref!, (int)_int, _length) : default;
 
+    /// <summary>
+    /// A view of part of a <see cref="ScriptValueKind.Bytes"/> value, over the same buffer (no copy): how
+    /// <c>$rU</c> of a rewritten Request-URI or <c>{uri.user}</c> return pieces of what they were given.
+    /// <paramref name="start"/> is relative to this value's first byte.
+    /// </summary>
+    public ScriptValue SliceBytes(int start, int length)
+    {
+        if (Kind != ScriptValueKind.Bytes)
+        {
+            throw new InvalidOperationException("Only a byte view can be sliced.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + length, _length);
+        return new(ScriptValueKind.Bytes, _ref, _int + start, length);
+    }
+
     /// <summary>The string of a <see cref="ScriptValueKind.String"/> value, else null.</summary>
     public string? StringOrNull => Kind == ScriptValueKind.String ? (string)_ref! : null;
 

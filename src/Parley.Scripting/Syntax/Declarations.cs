@@ -7,7 +7,13 @@ internal abstract record Declaration(int Line, int Column);
 /// A global parameter such as <c>log_level=2</c> or <c>socket=udp:127.0.0.1:5060</c>. Value is set
 /// when the right-hand side is a single literal; RawValue always holds the source text.
 /// </summary>
-internal sealed record GlobalParameter(string Name, Expression? Value, string RawValue, int Line, int Column) : Declaration(Line, Column);
+internal sealed record GlobalParameter(string Name, Expression? Value, string RawValue, int Line, int Column) : Declaration(Line, Column)
+{
+    /// <summary>Where the value starts (its first token).</summary>
+    public int ValueLine { get; init; }
+
+    public int ValueColumn { get; init; }
+}
 
 internal sealed record LoadModuleDeclaration(string Path, int Line, int Column) : Declaration(Line, Column);
 

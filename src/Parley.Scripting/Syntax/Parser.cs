@@ -358,7 +358,7 @@ internal sealed class Parser
             value = new NumberLiteral(-last.NumberValue, first.Line, first.Column);
         }
 
-        return new GlobalParameter(name.Text, value, raw, name.Line, name.Column);
+        return new GlobalParameter(name.Text, value, raw, name.Line, name.Column) { ValueLine = first.Line, ValueColumn = first.Column };
     }
 
     private ModParamDeclaration ParseModParam()

@@ -18,16 +18,17 @@ internal sealed partial class SipCore : ISipPacketHandler, IAsyncDisposable
     private readonly ILogger _logger;
     private bool _stopped;
 
-    public SipCore(int workerCount, IMessageProcessor processor, IReplySender sender, CoreStatistics statistics, string serverHeader, ILogger logger)
+    public SipCore(int workerCount, Func<int, IMessageProcessor> processors, IReplySender sender, CoreStatistics statistics, string serverHeader, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workerCount, 1);
+        ArgumentNullException.ThrowIfNull(processors);
         _logger = logger;
         var header = System.Text.Encoding.UTF8.GetBytes(serverHeader.Length == 0 ? "" : $"Server: {serverHeader}\r\n");
         _workers = new Worker[workerCount];
         _running = new Task[workerCount];
         for (var i = 0; i < workerCount; i++)
         {
-            _workers[i] = new Worker(i, processor, sender, statistics, header, logger);
+            _workers[i] = new Worker(i, processors(i), sender, statistics, header, logger);
         }
 
         for (var i = 0; i < workerCount; i++)

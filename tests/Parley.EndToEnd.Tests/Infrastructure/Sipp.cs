@@ -31,4 +31,75 @@ internal static class Sipp
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout + await stderr);
     }
+
+    /// <summary>Runs a built-in scenario (<c>-sn uac</c>) towards <paramref name="remotePort"/>; returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunBuiltInAsync(string scenario, int remotePort, string transport, int calls, int rate, string service = "service", params string[] extra)
+    {
+        var localPort = FreePorts.Next();
+        var info = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var args = new List<string>
+        {
+            "120", "sipp", $"127.0.0.1:{remotePort}", "-sn", scenario, "-s", service, "-t", transport, "-i", "127.0.0.1",
+            "-p", localPort.ToString(CultureInfo.InvariantCulture), "-m", calls.ToString(CultureInfo.InvariantCulture),
+            "-r", rate.ToString(CultureInfo.InvariantCulture), "-buff_size", "4194304", "-recv_timeout", "10000",
+            "-timeout", "90s", "-nostdin", "-trace_err", "-error_file", Path.Combine(Path.GetTempPath(), $"sipp-{localPort}-errors.log"),
+        };
+        args.AddRange(extra);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("sipp did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>Starts <c>sipp -sn uas</c> on <paramref name="port"/> in the background; dispose stops it by pid.</summary>
+    public static SippServer StartUas(int port, string transport) => new(port, transport);
+}
+
+/// <summary>A background SIPp UAS (the callee), killed with its process tree when disposed.</summary>
+internal sealed class SippServer : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    public SippServer(int port, string transport)
+    {
+        Port = port;
+        var info = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[]
+        {
+            "300", "sipp", "-sn", "uas", "-t", transport, "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-buff_size", "4194304", "-nostdin", "-trace_err", "-error_file", Path.Combine(Path.GetTempPath(), $"sipp-uas-{port}-errors.log"),
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(info) ?? throw new InvalidOperationException("sipp did not start");
+        _stdout = _process.StandardOutput.ReadToEndAsync();
+        _stderr = _process.StandardError.ReadToEndAsync();
+    }
+
+    public int Port { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output => _process.HasExited ? _stdout.Result + _stderr.Result : "(running)";
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process.Dispose();
+    }
 }

@@ -1,0 +1,112 @@
+using Parley.Protocol;
+using Parley.Protocol.Writing;
+using Parley.Scripting.Runtime;
+using Parley.Scripting.Syntax;
+
+namespace Parley.Scripting.Core;
+
+/// <summary>
+/// Decides, for an incoming message, whether something other than the script handles it first (a module
+/// that absorbs it, e.g. sl's ACK filter or, later, tm's transaction matching).
+/// </summary>
+public interface IMessageInterceptor
+{
+    /// <summary>True when the interceptor has handled the request and the script must not run.</summary>
+    bool InterceptRequest(ScriptContext context);
+
+    /// <summary>True when the interceptor has handled the reply (no onreply_route, no stateless relay).</summary>
+    bool InterceptReply(ScriptContext context);
+}
+
+/// <summary>
+/// What happens to each message with a compiled script, as OpenSIPS's core does it: a request runs the main route (what
+/// the script does not forward or answer is dropped); a reply runs the unnamed <c>onreply_route</c> and, unless dropped,
+/// is relayed statelessly. One per worker (it owns the worker's context and reply editor).
+/// </summary>
+public sealed class ScriptPipeline
+{
+    private readonly CompiledScript _script;
+    private readonly ScriptContext _context;
+    private readonly SipMessageEditor _replyEditor = new();
+    private readonly IReadOnlyList<IMessageInterceptor> _interceptors;
+
+    public ScriptPipeline(CompiledScript script, ProxyHost host, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(script);
+        ArgumentNullException.ThrowIfNull(host);
+        _script = script;
+        _context = script.CreateContext(host, time);
+        var interceptors = new List<IMessageInterceptor>();
+        foreach (var module in script.Registry.Modules)
+        {
+            if (module is IMessageInterceptor interceptor)
+            {
+                interceptors.Add(interceptor);
+            }
+        }
+
+        _interceptors = interceptors;
+    }
+
+    /// <summary>The worker's context (tests and diagnostics).</summary>
+    public ScriptContext Context => _context;
+
+    /// <summary>Runs the request route for <paramref name="request"/>; <paramref name="edits"/> already holds received/rport.</summary>
+    public void HandleRequest(SipMessage request, SipMessageEditor edits, in MessageSource source)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var context = _context;
+        context.Begin(request, edits, source, RouteType.Request);
+        foreach (var interceptor in _interceptors)
+        {
+            if (interceptor.InterceptRequest(context))
+            {
+                return;
+            }
+        }
+
+        _script.RequestRoute?.Run(context, RouteType.Request);
+    }
+
+    /// <summary>Runs <c>onreply_route</c> for <paramref name="response"/> and relays it unless the script dropped it.</summary>
+    public void HandleReply(SipMessage response, in MessageSource source)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var context = _context;
+        _replyEditor.Reset(response);
+        context.Begin(response, _replyEditor, source, RouteType.OnReply);
+        foreach (var interceptor in _interceptors)
+        {
+            if (interceptor.InterceptReply(context))
+            {
+                return;
+            }
+        }
+
+        _script.ReplyRoute?.Run(context, RouteType.OnReply);
+        if (context.Dropped)
+        {
+            return;
+        }
+
+        StatelessReplyRelay.Relay(context, _replyEditor);
+    }
+
+    /// <summary>Runs <c>startup_route</c> once, before traffic.</summary>
+    public void RunStartup()
+    {
+        if (_script.StartupRoute is { } startup)
+        {
+            _context.BeginWithoutMessage(RouteType.Startup);
+            startup.Run(_context, RouteType.Startup);
+        }
+    }
+
+    /// <summary>Runs one <c>timer_route</c>.</summary>
+    public void RunTimer(RouteHandle timer)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        _context.BeginWithoutMessage(RouteType.Timer);
+        timer.Run(_context, RouteType.Timer);
+    }
+}

@@ -1,0 +1,29 @@
+using Parley.Modules;
+using Parley.Scripting.Runtime;
+
+namespace Parley.Server.Configuration;
+
+/// <summary>The modules this build offers to <c>loadmodule</c>.</summary>
+public static class Modules
+{
+    public static ModuleCatalog CreateCatalog()
+    {
+        var catalog = new ModuleCatalog();
+        BuiltInModules.AddTo(catalog);
+
+        // OpenSIPS 3 loads its transports as modules; Parley's are built in, so these only make such scripts load.
+        catalog.Add("proto_udp", static () => new TransportModule("proto_udp"));
+        catalog.Add("proto_tcp", static () => new TransportModule("proto_tcp"));
+        return catalog;
+    }
+
+    /// <summary><c>proto_udp</c>/<c>proto_tcp</c>: accepted and without effect (the transports are always there).</summary>
+    private sealed class TransportModule(string name) : ScriptModule
+    {
+        public override string Name => name;
+
+        public override void Register(ScriptRegistry registry)
+        {
+        }
+    }
+}

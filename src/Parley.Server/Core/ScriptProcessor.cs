@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+using Parley.Protocol;
+using Parley.Protocol.Writing;
+using Parley.Scripting.Core;
+using Parley.Scripting.Runtime;
+using Parley.Transport;
+
+namespace Parley.Server.Core;
+
+/// <summary>One worker's routing-script pipeline: runs the compiled script on each well-formed message.</summary>
+internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStatistics statistics, ILogger logger) : IMessageProcessor
+{
+    public void OnRequest(SipMessage request, SipMessageEditor edits, in InboundPacket packet)
+    {
+        try
+        {
+            pipeline.HandleRequest(request, edits, MessageSource.From(packet));
+            if (!pipeline.Context.Forwarded && !pipeline.Context.Replied)
+            {
+                statistics.RequestDropped();
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException)
+        {
+            // A script or module bug on one message must not take the worker down; the message is lost, others are not.
+            statistics.RequestDropped();
+            LogScriptFailed(logger, packet.RemoteEndPoint, e);
+        }
+    }
+
+    public void OnResponse(SipMessage response, in InboundPacket packet)
+    {
+        try
+        {
+            pipeline.HandleReply(response, MessageSource.From(packet));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException)
+        {
+            statistics.ReplyDropped();
+            LogScriptFailed(logger, packet.RemoteEndPoint, e);
+        }
+    }
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Error, Message = "Script failed on a message from {Source}")]
+    private static partial void LogScriptFailed(ILogger logger, SipEndPoint source, Exception exception);
+}
