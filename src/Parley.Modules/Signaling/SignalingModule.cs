@@ -59,7 +59,7 @@ public sealed class SignalingModule : ScriptModule
             return -1;
         }
 
-        if (_registry?.StatefulReplier is { } replier && replier.TryReply(context, code, reason))
+        if (Replier(context) is { } replier && replier.TryReply(context, code, reason))
         {
             context.Replied = true;
             return 1;
@@ -67,6 +67,9 @@ public sealed class SignalingModule : ScriptModule
 
         return Sl.SendReply(context, code, reason);
     }
+
+    /// <summary>tm's replier, from the running script's registry (or the one this module was registered in).</summary>
+    private IStatefulReplier? Replier(ScriptContext context) => context.Registry.StatefulReplier ?? _registry?.StatefulReplier;
 
     private SlModule Sl => _sl ?? throw new InvalidOperationException("signaling was not initialised: sl is not loaded.");
 
@@ -86,7 +89,7 @@ public sealed class SignalingModule : ScriptModule
             }
 
             // A stateful reply needs the reason as a string; without tm the bytes go straight to sl.
-            return _registry?.StatefulReplier is null
+            return Replier(context) is null
                 ? Sl.SendReply(context, code, arguments.ReasonBytes(context))
                 : SendReply(context, code, arguments.ReasonString(context));
         };

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Parley.Modules.Common;
 using Parley.Protocol;
 using Parley.Protocol.Writing;
+using Parley.Scripting.Core;
 using Parley.Scripting.Runtime;
 
 namespace Parley.Modules.Sl;
@@ -14,9 +15,10 @@ namespace Parley.Modules.Sl;
 /// stable To tag of <see cref="StatelessTag"/> so a retransmitted request gets the same reply, add the script's
 /// <c>append_to_reply</c> headers and the <c>Server</c> header, and send it where RFC 3261 §18.2.2 / RFC 3581 §4 say
 /// (<see cref="ResponseRouting.ForLocalReply"/>) from the socket the request came in on. ACKs that answer such replies
-/// carry that tag; <see cref="IsAckToLocalReply"/> recognises them so the pipeline can absorb them as sl does.
+/// carry that tag; <see cref="IsAckToLocalReply"/> recognises them and, as the pipeline's
+/// <see cref="IMessageInterceptor"/>, sl absorbs them before the script runs, as OpenSIPS's sl does.
 /// </summary>
-public sealed partial class SlModule : ScriptModule
+public sealed partial class SlModule : ScriptModule, IMessageInterceptor
 {
     private const RouteMask SendReplyRoutes = RouteMask.Request | RouteMask.Error;
 
@@ -143,6 +145,19 @@ public sealed partial class SlModule : ScriptModule
         StatelessTag.Write(ack, tag);
         return ack[to.Tag].SequenceEqual(tag);
     }
+
+    /// <summary>
+    /// An ACK to one of sl's own replies ends here (RFC 3261 §17.2.1: the ACK of a non-2xx final response belongs to
+    /// the server transaction that sent it; for a stateless reply that is this proxy), so the script never sees it.
+    /// </summary>
+    public bool InterceptRequest(ScriptContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Message is { } request && IsAckToLocalReply(request);
+    }
+
+    /// <summary>Replies are never sl's to absorb.</summary>
+    public bool InterceptReply(ScriptContext context) => false;
 
     private int RunSendReply(ReplyArguments arguments, ScriptContext context)
     {

@@ -330,6 +330,22 @@ public sealed class SlModuleTests
     }
 
     [Fact]
+    public void InterceptRequest_AckToLocalReply_AbsorbsOnlyThat()
+    {
+        _sl.SendReply(_host.Begin(Invite), 403, "Forbidden");
+        var reply = _host.Sender.Sent[0].Parse();
+        var tag = System.Text.Encoding.ASCII.GetString(reply[reply.To.Tag]);
+        var ack = Invite
+            .Replace("INVITE sip:", "ACK sip:", StringComparison.Ordinal)
+            .Replace("314159 INVITE", "314159 ACK", StringComparison.Ordinal)
+            .Replace("To: Bob <sip:bob@example.com>", $"To: Bob <sip:bob@example.com>;tag={tag}", StringComparison.Ordinal);
+
+        Assert.True(_sl.InterceptRequest(_host.Begin(ack)));
+        Assert.False(_sl.InterceptRequest(_host.Begin(Invite)));
+        Assert.False(_sl.InterceptReply(_host.Begin(ack)));
+    }
+
+    [Fact]
     public void Register_Functions_HaveOpenSipsArityAndRoutes()
     {
         var registry = new ScriptRegistry();
