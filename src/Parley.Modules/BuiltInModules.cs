@@ -1,5 +1,10 @@
 using Parley.Modules.MaxFwd;
 using Parley.Modules.Rr;
+using Parley.Modules.Signaling;
+using Parley.Modules.SipMsgOps;
+using Parley.Modules.Sl;
+using Parley.Modules.TextOps;
+using Parley.Modules.Uri;
 using Parley.Scripting.Runtime;
 
 namespace Parley.Modules;
@@ -14,5 +19,10 @@ public static class BuiltInModules
         // Modules add themselves here as they land.
         catalog.Add("rr", () => new RrModule());
         catalog.Add("maxfwd", () => new MaxFwdModule());
+        catalog.Add("sl", () => new SlModule());
+        catalog.Add("signaling", () => new SignalingModule());
+        catalog.Add("sipmsgops", () => new SipMsgOpsModule());
+        catalog.Add("textops", () => new TextOpsModule());
+        catalog.Add("uri", () => new UriModule());
     }
 }

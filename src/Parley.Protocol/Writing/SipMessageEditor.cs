@@ -45,6 +45,25 @@ public sealed class SipMessageEditor
 
     public void Replace(ByteRange range, ReadOnlySpan<byte> data) => Add(range.Start, range.Length, data);
 
+    /// <summary>
+    /// Inserts whole header lines, written by the caller with their CRLFs (<c>append_hf("X-A: 1\r\n")</c>), at a line
+    /// boundary: <see cref="SipMessage.HeadersStart"/>, <see cref="SipMessage.HeadersEnd"/>, or the start or end of a
+    /// header's <see cref="HeaderField.Line"/>. They are placed as <see cref="AddHeader"/>'s lines are, so an unterminated
+    /// last line is completed before them.
+    /// </summary>
+    public void InsertLines(int position, ReadOnlySpan<byte> lines)
+    {
+        if (position < _message.Start || position > _message.End)
+        {
+            throw new ArgumentOutOfRangeException(nameof(position), "The edit lies outside the message.");
+        }
+
+        EnsureScratch(lines.Length);
+        lines.CopyTo(_scratch.AsSpan(_scratchLength));
+        AddEdit(position, 0, _scratchLength, lines.Length, isLine: true);
+        _scratchLength += lines.Length;
+    }
+
     /// <summary>Adds <c>name: value</c> at the end of the header section.</summary>
     public void AddHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => InsertHeaderLine(_message.HeadersEnd, name, value);
 
@@ -323,6 +342,26 @@ public sealed class SipMessageEditor
         }
     }
 
+    /// <summary>
+    /// True when an edit already recorded deletes or replaces a byte of <paramref name="range"/>, or inserts strictly
+    /// inside it (an empty range: when it lies strictly inside a deleted one). Such a second edit would make
+    /// <see cref="WriteTo"/> throw; script functions that may touch the same bytes twice (removing a header already
+    /// removed, a substitution inside a removed line) ask first, as OpenSIPS's lump code tolerates the repeat.
+    /// </summary>
+    public bool Overlaps(ByteRange range)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            ref readonly var e = ref _edits[i];
+            if ((e.DeleteLength > 0 || range.Length > 0) && e.Position < range.End && range.Start < e.Position + e.DeleteLength)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The number of bytes <see cref="WriteTo"/> will produce.</summary>
     public int GetLength()
     {
@@ -341,7 +380,8 @@ public sealed class SipMessageEditor
         SortEdits();
         ReadOnlySpan<byte> source = _message.Buffer;
         var clIndex = _message.IndexOf(HeaderKind.ContentLength);
-        var fixContentLength = _contentLengthDelta != 0 || (_bodyReplaced && clIndex < 0);
+        var contentLengthDelta = ContentLengthDelta();
+        var fixContentLength = contentLengthDelta != 0 || (_bodyReplaced && clIndex < 0);
         var pos = _message.Start;
         var written = 0;
         var e = 0;
@@ -371,7 +411,7 @@ public sealed class SipMessageEditor
 
             if (!clDone && pos == clAt && clAt <= nextEdit && (completionDone || pos != _message.End))
             {
-                written += WriteContentLength(destination[written..], clIndex >= 0);
+                written += WriteContentLength(destination[written..], clIndex >= 0, contentLengthDelta);
                 if (clIndex >= 0)
                 {
                     pos = _message.Headers[clIndex].Value.End;
@@ -479,20 +519,55 @@ public sealed class SipMessageEditor
     private int ContentLengthFixLength()
     {
         var clIndex = _message.IndexOf(HeaderKind.ContentLength);
+        var delta = ContentLengthDelta();
         if (clIndex >= 0)
         {
-            return _contentLengthDelta == 0 ? 0 : DigitCount(_message.ContentLength + _contentLengthDelta) - _message.Headers[clIndex].Value.Length;
+            return delta == 0 ? 0 : DigitCount(_message.ContentLength + delta) - _message.Headers[clIndex].Value.Length;
         }
 
-        return _bodyReplaced ? "Content-Length: \r\n"u8.Length + DigitCount(_message.Body.Length + _contentLengthDelta) : 0;
+        return _bodyReplaced || delta != 0 ? "Content-Length: \r\n"u8.Length + DigitCount(_message.Body.Length + delta) : 0;
     }
 
-    private int WriteContentLength(Span<byte> destination, bool replaceValue)
+    /// <summary>
+    /// How much the body grows: the whole-body replacement's change, or else the sum of the edits that fall in the body
+    /// (textops substitutions, for one), so Content-Length stays true (RFC 3261 §20.14) whoever edited the body.
+    /// </summary>
+    private int ContentLengthDelta()
     {
-        var newLength = Math.Max(0, _message.ContentLength) + _contentLengthDelta;
+        if (_bodyReplaced || !_message.HeadersTerminated)
+        {
+            return _contentLengthDelta;
+        }
+
+        var bodyStart = _message.Body.Start;
+        var delta = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            ref readonly var e = ref _edits[i];
+            if (e.IsLine)
+            {
+                continue;
+            }
+
+            if (e.Position >= bodyStart)
+            {
+                delta += e.DataLength - e.DeleteLength;
+            }
+            else if (e.Position + e.DeleteLength > bodyStart)
+            {
+                delta -= e.Position + e.DeleteLength - bodyStart; // an edit across the empty line removes body bytes too
+            }
+        }
+
+        return delta;
+    }
+
+    private int WriteContentLength(Span<byte> destination, bool replaceValue, int delta)
+    {
+        var newLength = Math.Max(0, _message.ContentLength) + delta;
         if (!replaceValue)
         {
-            newLength = _message.Body.Length + _contentLengthDelta;
+            newLength = _message.Body.Length + delta;
             "Content-Length: "u8.CopyTo(destination);
             Utf8Formatter.TryFormat(newLength, destination[16..], out var n);
             "\r\n"u8.CopyTo(destination[(16 + n)..]);
