@@ -12,7 +12,7 @@ namespace Parley.EndToEnd.Tests;
 /// </summary>
 public sealed class StatelessProxyTests
 {
-    private static async Task<(ParleyProcess Parley, int Port)> StartStatelessAsync(int uasPort)
+    private static async Task<(ParleyProcess Parley, int Port)> StartStatelessAsync(int uasPort, string downstreamTransport = "udp")
     {
         var port = FreePorts.Next();
         var text = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "examples", "stateless.cfg"));
@@ -20,7 +20,7 @@ public sealed class StatelessProxyTests
         Assert.Contains("sip:127.0.0.1:5080", text, StringComparison.Ordinal);
         text = text
             .Replace("127.0.0.1:5060", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("sip:127.0.0.1:5080", "sip:127.0.0.1:" + uasPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            .Replace("sip:127.0.0.1:5080", "sip:127.0.0.1:" + uasPort.ToString(CultureInfo.InvariantCulture) + (downstreamTransport == "tcp" ? ";transport=tcp" : ""), StringComparison.Ordinal);
         return (await ParleyProcess.StartAsync(text), port);
     }
 
@@ -31,7 +31,7 @@ public sealed class StatelessProxyTests
     {
         var uasPort = FreePorts.Next();
         using var uas = Sipp.StartUas(uasPort, transport);
-        var (parley, port) = await StartStatelessAsync(uasPort);
+        var (parley, port) = await StartStatelessAsync(uasPort, transport == "t1" ? "tcp" : "udp");
         await using (parley)
         {
             await Task.Delay(300); // the UAS binds its socket
