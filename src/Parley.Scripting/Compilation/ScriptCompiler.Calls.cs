@@ -8,6 +8,24 @@ public sealed partial class ScriptCompiler
 {
     private ScriptFunctionBody CompileCall(CallExpression call)
     {
+        var body = BindCall(call);
+        return context =>
+        {
+            var result = body(context);
+            context.ReturnCode = result;
+            if (result == 0)
+            {
+                // OpenSIPS: a function returning 0 stops the script.
+                context.ExitRequested = true;
+            }
+
+            return result;
+        };
+    }
+
+    /// <summary>The bound body of a call, without the $rc bookkeeping (callers add it).</summary>
+    private ScriptFunctionBody BindCall(CallExpression call)
+    {
         if (!_registry.TryGetFunction(call.Name, out var function))
         {
             var message = _registry.UnloadedFunctions.TryGetValue(call.Name, out var module)
@@ -52,18 +70,7 @@ public sealed partial class ScriptCompiler
             return static _ => -1;
         }
 
-        return context =>
-        {
-            var result = body(context);
-            context.ReturnCode = result;
-            if (result == 0)
-            {
-                // OpenSIPS: a function returning 0 stops the script.
-                context.ExitRequested = true;
-            }
-
-            return result;
-        };
+        return body;
     }
 
     /// <summary>

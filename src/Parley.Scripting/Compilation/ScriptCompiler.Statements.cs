@@ -296,10 +296,18 @@ public sealed partial class ScriptCompiler
     {
         if (s.Expression is CallExpression call)
         {
-            var body = CompileCall(call);
+            var body = BindCall(call);
             return context =>
             {
-                body(context);
+                var result = body(context);
+                context.ReturnCode = result;
+                if (result == 0)
+                {
+                    // OpenSIPS: a function returning 0 stops the script.
+                    context.ExitRequested = true;
+                    return Flow.Exit;
+                }
+
                 return context.ExitRequested ? Flow.Exit : Flow.Next;
             };
         }

@@ -12,9 +12,6 @@ public delegate ScriptValue ScriptEvaluator(ScriptContext context);
 /// </summary>
 public delegate int ScriptFunctionBody(ScriptContext context);
 
-/// <summary>Reads a pseudo-variable.</summary>
-public delegate ScriptValue PvGetter(ScriptContext context);
-
 /// <summary>Writes a pseudo-variable; NULL deletes (for AVPs) or resets it.</summary>
 public delegate void PvSetter(ScriptContext context, ScriptValue value);
 
@@ -274,7 +271,7 @@ internal delegate Flow ScriptExecutor(ScriptContext context);
 /// <summary>A readable and perhaps writable pseudo-variable bound at compile time.</summary>
 public sealed class PvAccessor
 {
-    public PvAccessor(string name, PvGetter get, PvSetter? set = null)
+    public PvAccessor(string name, ScriptEvaluator get, PvSetter? set = null)
     {
         Name = name;
         Get = get;
@@ -284,7 +281,7 @@ public sealed class PvAccessor
     /// <summary>The pseudo-variable as written, for messages.</summary>
     public string Name { get; }
 
-    public PvGetter Get { get; }
+    public ScriptEvaluator Get { get; }
 
     /// <summary>Null when the pseudo-variable is read-only.</summary>
     public PvSetter? Set { get; }

@@ -285,6 +285,19 @@ public sealed class ScriptContext
             return s;
         }
 
+        var bytes = value.Utf8Bytes;
+        if (value.Kind == ScriptValueKind.Bytes && System.Text.Ascii.IsValid(bytes))
+        {
+            // The usual case for SIP text: one widening pass, no UTF-8 decoding.
+            if (bytes.Length > _scratch.Length)
+            {
+                _scratch = new char[Math.Max(bytes.Length, _scratch.Length * 2)];
+            }
+
+            System.Text.Ascii.ToUtf16(bytes, _scratch, out var widened);
+            return _scratch.AsSpan(0, widened);
+        }
+
         var count = value.GetCharCount();
         if (count > _scratch.Length)
         {

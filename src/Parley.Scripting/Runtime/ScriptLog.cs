@@ -19,4 +19,7 @@ internal static partial class ScriptLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "script failed on a message: {Reason}")]
     public static partial void ScriptFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "regular expression '{Pattern}' gave up on a {Length}-character input (too much backtracking); treated as no match")]
+    public static partial void RegexTimeout(ILogger logger, string pattern, int length);
 }

@@ -232,6 +232,12 @@ public static class ScriptRegex
 {
     private static readonly ConcurrentDictionary<(string, RegexOptions), Regex?> Cache = new();
 
+    /// <summary>
+    /// A script regex runs on text from the network: a pattern that backtracks badly must not stall a worker (and with
+    /// it every call hashed to it), so matching gives up after this long and the match counts as failed.
+    /// </summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Compiles a pattern (case-insensitive, as OpenSIPS's <c>=~</c>); null with the reason when it is invalid.</summary>
     public static Regex? TryCreate(string pattern, RegexOptions extra, out string error)
     {
@@ -239,12 +245,28 @@ public static class ScriptRegex
         error = string.Empty;
         try
         {
-            return new Regex(TranslatePosix(pattern), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.Compiled | extra, TimeSpan.FromMilliseconds(100));
+            return new Regex(TranslatePosix(pattern), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.Compiled | extra, MatchTimeout);
         }
         catch (ArgumentException e)
         {
             error = e.Message;
             return null;
+        }
+    }
+
+    /// <summary>Matches, treating a match that runs past <see cref="MatchTimeout"/> as no match (and logging it).</summary>
+    public static bool IsMatch(ScriptContext context, Regex regex, ReadOnlySpan<char> input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(regex);
+        try
+        {
+            return regex.IsMatch(input);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            ScriptLog.RegexTimeout(context.Host.CoreLogger, regex.ToString(), input.Length);
+            return false;
         }
     }
 

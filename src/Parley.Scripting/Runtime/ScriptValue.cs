@@ -243,9 +243,16 @@ public readonly struct ScriptValue : IEquatable<ScriptValue>
 
     private static bool BytesEqualString(ReadOnlySpan<byte> bytes, string s, bool ignoreCase)
     {
-        if (System.Text.Ascii.IsValid(bytes))
+        // Every char takes at least one UTF-8 byte, so fewer bytes than chars cannot match; as many bytes as chars
+        // match only as ASCII, which the ASCII comparison decides alone (it fails on any non-ASCII input).
+        if (bytes.Length < s.Length)
         {
-            return bytes.Length == s.Length && (ignoreCase ? System.Text.Ascii.EqualsIgnoreCase(bytes, s) : System.Text.Ascii.Equals(bytes, s));
+            return false;
+        }
+
+        if (bytes.Length == s.Length)
+        {
+            return ignoreCase ? System.Text.Ascii.EqualsIgnoreCase(bytes, s) : System.Text.Ascii.Equals(bytes, s);
         }
 
         var count = Encoding.UTF8.GetCharCount(bytes);

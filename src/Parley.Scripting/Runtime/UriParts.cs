@@ -71,4 +71,41 @@ internal static class UriParts
 
         return ScriptValue.FromString(uri.Scheme == UriScheme.Sips ? "TLS" : "UDP");
     }
+
+    /// <summary>
+    /// The user part of a <c>sip:</c>/<c>sips:</c> URI without a full parse (for <c>$fU</c>/<c>$tU</c>, read on every
+    /// call): RFC 3261 §25.1 lets no unescaped '@' appear after the userinfo, so the userinfo is what precedes the
+    /// first '@', and the user what precedes its first ':'. False for other schemes (the caller parses them).
+    /// </summary>
+    public static bool TryGetSipUser(ReadOnlySpan<byte> uri, out int start, out int length)
+    {
+        start = 0;
+        length = 0;
+        int schemeEnd;
+        if (uri.Length > 4 && (uri[0] | 0x20) == 's' && (uri[1] | 0x20) == 'i' && (uri[2] | 0x20) == 'p')
+        {
+            schemeEnd = uri[3] == ':' ? 4 : (uri[3] | 0x20) == 's' && uri[4] == ':' ? 5 : -1;
+        }
+        else
+        {
+            schemeEnd = -1;
+        }
+
+        if (schemeEnd < 0)
+        {
+            return false;
+        }
+
+        var rest = uri[schemeEnd..];
+        var at = rest.IndexOf((byte)'@');
+        start = schemeEnd;
+        if (at < 0)
+        {
+            return true; // no user part
+        }
+
+        var colon = rest[..at].IndexOf((byte)':');
+        length = colon >= 0 ? colon : at;
+        return true;
+    }
 }

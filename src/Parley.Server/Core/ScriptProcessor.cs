@@ -20,7 +20,7 @@ internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStati
                 statistics.RequestDropped();
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
             // A script or module bug on one message must not take the worker down; the message is lost, others are not.
             statistics.RequestDropped();
@@ -34,7 +34,7 @@ internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStati
         {
             pipeline.HandleReply(response, MessageSource.From(packet));
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
             statistics.ReplyDropped();
             LogScriptFailed(logger, packet.RemoteEndPoint, e);

@@ -22,7 +22,7 @@ public static class CorePseudoVariables
     }
 
     /// <summary>Adds a pseudo-variable that takes neither an argument nor an index.</summary>
-    internal static void AddSimple(ScriptRegistry registry, string name, PvGetter get, PvSetter? set = null) =>
+    internal static void AddSimple(ScriptRegistry registry, string name, ScriptEvaluator get, PvSetter? set = null) =>
         registry.AddPseudoVariable(name, request => NoArgumentNoIndex(request) ? new PvAccessor(request.Text, get, set) : null);
 
     /// <summary>Reports an argument or index given to a pseudo-variable that takes none.</summary>

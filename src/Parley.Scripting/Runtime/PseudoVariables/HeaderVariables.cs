@@ -218,6 +218,8 @@ internal static class HeaderVariables
                 return address.DisplayName.Length > 0 ? View(m, address.DisplayName) : ScriptValue.Null;
             case AddressPart.Tag:
                 return address.HasTag ? View(m, address.Tag) : ScriptValue.Null;
+            case AddressPart.User when UriParts.TryGetSipUser(m[address.Uri], out var userStart, out var userLength):
+                return userLength == 0 ? ScriptValue.Null : ScriptValue.FromBytes(m.Buffer, address.Uri.Start + userStart, userLength);
             default:
                 if (!SipUri.TryParse(m[address.Uri], out var uri, out _))
                 {
