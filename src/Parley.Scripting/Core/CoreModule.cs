@@ -50,6 +50,7 @@ public sealed class CoreModule : ScriptModule
 
         registry.AddFunction(new("append_branch", 0, 2, RouteMask.Request | RouteMask.Failure, BindAppendBranch));
         registry.AddFunction(new("forward", 0, 1, RouteMask.Request | RouteMask.Failure | RouteMask.Branch, BindForward));
+        registry.AddFunction(new("send", 1, 2, messages, BindSend));
         registry.AddFunction(new("force_send_socket", 1, 1, requests, BindForceSocket));
         registry.AddFunction(new("is_myself", 1, 2, RouteMask.All, BindIsMyself));
 
@@ -390,6 +391,26 @@ public sealed class CoreModule : ScriptModule
 
         var evaluate = argument.Evaluate;
         return context => StatelessForwarder.Forward(context, evaluate(context).AsString());
+    }
+
+    private static ScriptFunctionBody? BindSend(FunctionBinder binder)
+    {
+        var destination = binder.Argument(0);
+        if (destination is null)
+        {
+            binder.Error(0, "send() needs a destination such as \"udp:10.0.0.1:5060\"");
+            return null;
+        }
+
+        if (destination.IsConstant && !NextHop.TryParse(destination.Constant.AsString(), out _))
+        {
+            binder.Error(0, $"bad destination '{destination.Constant.AsString()}': expected a SIP URI or [proto:]host[:port]");
+            return null;
+        }
+
+        var headers = binder.IsMissing(1) ? null : binder.Argument(1)!.Evaluate;
+        var evaluate = destination.Evaluate;
+        return context => StatelessForwarder.Send(context, evaluate(context).AsString(), headers?.Invoke(context).AsString());
     }
 
     private static ScriptFunctionBody? BindForceSocket(FunctionBinder binder)

@@ -83,6 +83,57 @@ public static class StatelessForwarder
         return 1;
     }
 
+    /// <summary>
+    /// OpenSIPS's <c>send(destination[, headers])</c>: the message as it arrived, with no Via added and none of the
+    /// script's edits, plus <paramref name="headers"/> (each line ending in CRLF) at the end of its header section.
+    /// Only numeric destinations (no DNS) are sent; 1 on success, -1 otherwise.
+    /// </summary>
+    public static int Send(ScriptContext context, string destination, string? headers)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(destination);
+        var message = context.Msg;
+        if (!NextHop.TryParse(destination, out var hop))
+        {
+            return Fail(context, 500, "Bad destination");
+        }
+
+        var host = context.Host;
+        var transport = host.Resolver.SelectTransport(hop.Transport, hop.Sips, message.Length);
+        var resolving = host.Resolver.ResolveAsync(hop.Host, hop.Port, transport, hop.Sips, message.Length);
+        if (!resolving.IsCompletedSuccessfully)
+        {
+            _ = resolving.AsTask(); // observe it; send() does not wait for DNS
+            return Fail(context, 500, "send() needs a numeric destination");
+        }
+
+        var targets = resolving.Result;
+        if (!targets.Succeeded || targets.Count == 0)
+        {
+            return Fail(context, 478, "Unresolvable destination");
+        }
+
+        var listener = ChooseListener(context, targets.Transport, targets[0].AddressFamily);
+        if (listener is null)
+        {
+            return Fail(context, 503, "No socket for the transport");
+        }
+
+        var editor = new SipMessageEditor();
+        editor.Reset(message);
+        if (!string.IsNullOrEmpty(headers))
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(headers);
+            editor.InsertLines(message.HeadersEnd, bytes);
+        }
+
+        var length = editor.GetLength();
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var written = editor.WriteTo(buffer);
+        host.Sender.Send(listener, listener.Transport, targets[0], buffer, written, 0);
+        return 1;
+    }
+
     private static int Send(ScriptContext context, SipTransport transport, SipEndPoint target)
     {
         var listener = ChooseListener(context, transport, target.AddressFamily);

@@ -502,4 +502,23 @@ public class CompilerTests
         h.RunRequest();
         Assert.Equal(["a", "b", "c"], h.Module.Seen);
     }
+
+    [Fact]
+    public void Run_Send_SendsOriginalWithoutViaPlusHeaders()
+    {
+        var h = Compile("seturi(\"sip:x@10.9.9.9\"); send(\"udp:10.0.0.9:5070\", \"X-Copy: 1\\r\\n\");");
+        h.RunRequest();
+        var sent = Assert.Single(h.Sender.Sent);
+        Assert.Equal("10.0.0.9:5070", sent.Destination.ToString());
+        Assert.StartsWith("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5062;", sent.Text, StringComparison.Ordinal);
+        Assert.Contains("X-Copy: 1\r\n\r\n", sent.Text, StringComparison.Ordinal);
+        Assert.Equal(2, sent.Text.Split("Via:").Length);
+    }
+
+    [Fact]
+    public void Compile_SendBadDestination_Reported()
+    {
+        var h = Compile("send(\"tcp:\");");
+        AssertError(h, "bad destination 'tcp:'");
+    }
 }
