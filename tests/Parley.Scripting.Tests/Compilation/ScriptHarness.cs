@@ -133,7 +133,7 @@ internal sealed class ScriptHarness
         "Contact: <sip:alice@10.0.0.1:5062>\r\n" +
         "Content-Length: 0\r\n\r\n";
 
-    public ScriptHarness(string script, params string[] loads)
+    public ScriptHarness(string script)
     {
         Module = new TestModule();
         var catalog = new ModuleCatalog();
@@ -147,7 +147,6 @@ internal sealed class ScriptHarness
         Logs = new ListLoggerProvider();
         var factory = LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         Host = new ProxyHost([Listener, TcpListener], Sender, factory);
-        _ = loads;
     }
 
     public TestModule Module { get; }
