@@ -19,6 +19,7 @@ public sealed record MiParam(string Name, MiParamType Type = MiParamType.String)
     public static MiParam Str(string name) => new(name, MiParamType.String);
     public static MiParam Int(string name) => new(name, MiParamType.Int);
     public static MiParam Arr(string name) => new(name, MiParamType.Array);
+    public static MiParam Any(string name) => new(name, MiParamType.Any);
 }
 
 /// <summary>
