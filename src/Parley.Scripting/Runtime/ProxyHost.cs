@@ -107,13 +107,29 @@ public sealed class ProxyHost
         System.Text.Ascii.ToUtf16(host, chars, out var n);
         chars = chars[..n];
         var effectivePort = port == 0 ? TargetResolver.DefaultSipPort : port;
-        if (IPAddress.TryParse(chars, out var address))
+
+        // Checked on every "uri == myself": an IPv4 host is parsed without allocating; IPv6 is rare enough to use IPAddress.
+        Span<byte> address = stackalloc byte[16];
+        var addressLength = 0;
+        if (TryParseIPv4(chars, address))
         {
+            addressLength = 4;
+        }
+        else if (chars.Contains(':') && IPAddress.TryParse(chars, out var v6))
+        {
+            v6.TryWriteBytes(address, out addressLength);
+        }
+
+        if (addressLength > 0)
+        {
+            Span<byte> listening = stackalloc byte[16];
             foreach (var l in Listeners)
             {
-                var listening = l.Address.Address;
-                var matches = listening.Equals(address) || (IPAddress.Any.Equals(listening) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-                    || (IPAddress.IPv6Any.Equals(listening) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
+                var bound = l.Address.Address;
+                bound.TryWriteBytes(listening, out var listeningLength);
+                var matches = (listeningLength == addressLength && listening[..listeningLength].SequenceEqual(address[..addressLength]))
+                    || (addressLength == 4 && IPAddress.Any.Equals(bound))
+                    || (addressLength == 16 && IPAddress.IPv6Any.Equals(bound));
                 if (matches && (l.LocalEndPoint.Port == effectivePort || (port == 0 && l.Transport is SipTransport.Tls && l.LocalEndPoint.Port == TargetResolver.DefaultSipsPort)))
                 {
                     return true;
@@ -130,6 +146,46 @@ public sealed class ProxyHost
         }
 
         return false;
+    }
+
+    /// <summary>A dotted-quad IPv4 address (four decimal parts 0-255) into 4 bytes.</summary>
+    private static bool TryParseIPv4(ReadOnlySpan<char> text, Span<byte> destination)
+    {
+        var part = 0;
+        var value = -1;
+        foreach (var c in text)
+        {
+            if (c == '.')
+            {
+                if (value < 0 || part == 3)
+                {
+                    return false;
+                }
+
+                destination[part++] = (byte)value;
+                value = -1;
+            }
+            else if (char.IsAsciiDigit(c))
+            {
+                value = (value < 0 ? 0 : value * 10) + (c - '0');
+                if (value > 255)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        if (part != 3 || value < 0)
+        {
+            return false;
+        }
+
+        destination[3] = (byte)value;
+        return true;
     }
 
     /// <summary>
