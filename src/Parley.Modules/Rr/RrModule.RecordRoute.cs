@@ -39,23 +39,10 @@ public sealed partial class RrModule
     /// <inheritdoc cref="RecordRoute(ScriptContext, ReadOnlySpan{byte})"/>
     public int RecordRoute(ScriptContext context, ReadOnlySpan<char> parameters)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var state = context.GetState(StateSlot);
-        if (state.RecordRouteDone)
-        {
-            return DoubleRecordRoute(context);
-        }
-
-        if (!CanRecordRoute(context))
-        {
-            return -1;
-        }
-
-        state.RecordRouteParams.Clear();
-        state.RecordRouteParams.AppendParameter(parameters);
-        state.RecordRouteDone = true;
-        state.Preset = false;
-        return 1;
+        var count = System.Text.Encoding.UTF8.GetByteCount(parameters);
+        Span<byte> bytes = count <= 512 ? stackalloc byte[count] : new byte[count];
+        System.Text.Encoding.UTF8.GetBytes(parameters, bytes);
+        return RecordRoute(context, bytes);
     }
 
     /// <summary><c>record_route()</c> without parameters.</summary>

@@ -153,7 +153,7 @@ public sealed partial class ScriptCompiler
 
     private ScriptExecutor CompileForEach(ForEachStatement s)
     {
-        var target = BindPv(s.Variable.Ref, s.Variable.Line, s.Variable.Column);
+        var target = BindAssignable(s.Variable);
         var source = BindPv(s.Source.Ref, s.Source.Line, s.Source.Column);
         _loopDepth++;
         var body = CompileStatement(s.Body);
@@ -163,13 +163,7 @@ public sealed partial class ScriptCompiler
             return static _ => Flow.Next;
         }
 
-        if (target.Set is null)
-        {
-            Error(s.Variable.Line, s.Variable.Column, $"{target.Name} cannot be assigned (read-only pseudo-variable)", target.Name);
-            return static _ => Flow.Next;
-        }
-
-        var set = target.Set;
+        var set = target.Set!;
         var getAll = source.GetAll;
         var get = source.Get;
         return context =>
@@ -322,20 +316,14 @@ public sealed partial class ScriptCompiler
 
     private ScriptExecutor CompileAssignment(AssignmentStatement s)
     {
-        var target = BindPv(s.Target.Ref, s.Target.Line, s.Target.Column);
+        var target = BindAssignable(s.Target);
         var value = CompileValue(s.Value);
         if (target is null)
         {
             return static _ => Flow.Next;
         }
 
-        if (target.Set is null)
-        {
-            Error(s.Target.Line, s.Target.Column, $"{target.Name} cannot be assigned (read-only pseudo-variable)", target.Name);
-            return static _ => Flow.Next;
-        }
-
-        var set = target.Set;
+        var set = target.Set!;
         var get = target.Get;
         switch (s.Operator)
         {
@@ -380,6 +368,19 @@ public sealed partial class ScriptCompiler
                     return Flow.Next;
                 };
         }
+    }
+
+    /// <summary>A pseudo-variable that is assigned to: bound, and reported when it is read-only; null after an error.</summary>
+    private PvAccessor? BindAssignable(PseudoVariableExpression target)
+    {
+        var accessor = BindPv(target.Ref, target.Line, target.Column);
+        if (accessor is { Set: null })
+        {
+            Error(target.Line, target.Column, $"{accessor.Name} cannot be assigned (read-only pseudo-variable)", accessor.Name);
+            return null;
+        }
+
+        return accessor;
     }
 
     private ScriptExecutor CompileRouteCall(RouteCallStatement s)
