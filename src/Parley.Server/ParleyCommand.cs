@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Parley.Management;
 using Parley.Server.Configuration;
 
 namespace Parley.Server;
@@ -40,7 +42,21 @@ internal static class ParleyCommand
         root.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.FullName;
-            var (config, script, errors) = ConfigLoader.LoadFile(path);
+
+            // The loggers and the management plane exist before the script loads: modules register their MI
+            // commands, statistics and events while it compiles, and MI log_level changes the level at run time.
+            var levels = new LogLevelSwitch();
+            using var loggerFactory = LoggerFactory.Create(builder => builder
+                .SetMinimumLevel(LogLevel.Trace)
+                .AddFilter((_, level) => levels.IsEnabled(level))
+                .AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss.fff ";
+                }));
+            var miHost = new ServerMiHost(levels, Environment.GetCommandLineArgs(), TimeProvider.System);
+            await using var management = new ManagementServices(miHost, loggerFactory);
+            var (config, script, errors) = ConfigLoader.LoadFile(path, Configuration.Modules.CreateCatalog(management));
             if (parse.GetValue(check))
             {
                 foreach (var error in errors)
@@ -65,7 +81,8 @@ internal static class ParleyCommand
                 return 1;
             }
 
-            return await ParleyServer.RunAsync(config, script, cancellationToken).ConfigureAwait(false);
+            levels.Level = config.LogLevel;
+            return await ParleyServer.RunAsync(new ServerParts(config, script, management, loggerFactory, miHost), cancellationToken).ConfigureAwait(false);
         });
         return root;
     }

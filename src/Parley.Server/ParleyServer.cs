@@ -1,24 +1,24 @@
 using Microsoft.Extensions.Logging;
+using Parley.Management;
+using Parley.Management.Http;
 using Parley.Scripting.Core;
 using Parley.Scripting.Runtime;
 using Parley.Server.Configuration;
 using Parley.Server.Core;
+using Parley.Protocol;
 using Parley.Transport;
 
 namespace Parley.Server;
 
-/// <summary>The composition root: wires transport, core dispatch and the message pipeline, and runs until cancelled.</summary>
+/// <summary>What the command line hands the server: the loaded configuration and the parts built before it loaded.</summary>
+internal sealed record ServerParts(ServerConfig Config, CompiledScript? Script, ManagementServices Management, ILoggerFactory Loggers, ServerMiHost MiHost);
+
+/// <summary>The composition root: wires transport, core dispatch, the message pipeline and management, and runs until cancelled.</summary>
 internal static partial class ParleyServer
 {
-    public static async Task<int> RunAsync(ServerConfig config, CompiledScript? script, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ServerParts parts, CancellationToken cancellationToken)
     {
-        using var loggerFactory = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(config.MinimumLogLevel)
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            }));
+        var (config, script, management, loggerFactory, miHost) = parts;
         var logger = loggerFactory.CreateLogger("Parley");
 
         var options = new SipTransportOptions
@@ -39,7 +39,7 @@ internal static partial class ParleyServer
             options.ListenAddresses.Add(address);
         }
 
-        var statistics = new CoreStatistics();
+        var statistics = new CoreStatistics(management.Statistics, management.Time);
         SipTransportLayer? transport = null;
         var aliases = new List<HostAlias>();
         foreach (var alias in config.Aliases)
@@ -76,12 +76,51 @@ internal static partial class ParleyServer
         var timerTask = Task.CompletedTask;
         if (script is not null)
         {
-            // startup_route and timer routes run on their own context, never on a worker's.
+            // startup_route and timer routes run on their own context, never on a worker's; event routes on another,
+            // owned by the event delivery loop.
             var own = new ScriptPipeline(script, host);
             own.RunStartup();
             timerTask = ScriptTimers.RunAsync(script, own, logger, timers.Token);
+            management.Events.ScriptSink = EventRoutes.CreateSink(script, new ScriptPipeline(script, host), logger);
         }
 
+        management.Events.Start();
+        var roles = new List<string> { "attendant" };
+        foreach (var listener in transport.Listeners)
+        {
+            roles.Add($"{(listener.Transport == SipTransport.Udp ? "UDP receiver" : "TCP receiver")} {listener}");
+        }
+
+        for (var i = 0; i < config.UdpWorkers; i++)
+        {
+            roles.Add($"SIP worker {i}");
+        }
+
+        roles.Add("time_keeper");
+        roles.Add("event delivery");
+        await using var http = management.Http.Enabled
+            ? new ManagementHttpServer(management.Http, management.Dispatcher, management.Statistics, loggerFactory)
+            : null;
+        if (http is not null)
+        {
+            try
+            {
+                await http.StartAsync(cancellationToken).ConfigureAwait(false);
+                roles.Add($"HTTPD {http.BoundEndPoint}");
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                LogHttpBindFailed(logger, management.Http.Ip, management.Http.Port, e);
+                await timers.CancelAsync().ConfigureAwait(false);
+                await timerTask.ConfigureAwait(false);
+                await transport.StopAsync().ConfigureAwait(false);
+                await core.StopAsync().ConfigureAwait(false);
+                await transport.DisposeAsync().ConfigureAwait(false);
+                return 2;
+            }
+        }
+
+        miHost.SetRoles(roles);
         LogReady(logger, ParleyCommand.Version, config.UdpWorkers);
         try
         {
@@ -110,6 +149,9 @@ internal static partial class ParleyServer
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Stopped: {Requests} requests, {Replies} replies received; {BadRequests} malformed requests refused, {BadReplies} malformed replies dropped")]
     private static partial void LogStopped(ILogger logger, long requests, long replies, long badRequests, long badReplies);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Critical, Message = "httpd cannot listen on {Ip}:{Port}")]
+    private static partial void LogHttpBindFailed(ILogger logger, string ip, int port, Exception exception);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Cannot listen: {Reason}")]
     private static partial void LogBindFailed(ILogger logger, string reason);

@@ -167,8 +167,13 @@ public sealed class JsonRpcDispatcher
         return new Reply(idKind, id, result);
     }
 
-    private async ValueTask<MiResult> ExecuteAsync(string methodName, JsonElement parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one command as every MI transport does (HTTP, FIFO, the script's <c>mi()</c>): recipe selection, type checks,
+    /// the handler. <paramref name="parameters"/> is an object (named), an array (positional) or undefined (none).
+    /// </summary>
+    public async ValueTask<MiResult> ExecuteAsync(string methodName, JsonElement parameters, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(methodName);
         if (!_registry.TryGet(methodName, out var command))
         {
             return MiResult.Error(JsonRpcErrors.MethodNotFoundCode, JsonRpcErrors.MethodNotFoundMessage);

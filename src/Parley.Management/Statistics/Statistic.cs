@@ -89,7 +89,7 @@ public sealed class Statistic
     }
 
     /// <summary>Resets to zero unless the statistic is not resettable; returns whether it was reset.</summary>
-    internal bool TryReset()
+    public bool TryReset()
     {
         if (!Resettable)
         {

@@ -49,6 +49,23 @@ public sealed class StatisticsRegistry : IDisposable
         Add(new Statistic(Validate(group, nameof(group)), Validate(name, nameof(name)), kind, resettable, description ?? string.Empty, null));
 
     /// <summary>
+    /// The statistic <paramref name="group"/>:<paramref name="name"/>, registered as a counter first if it does not
+    /// exist (the statistics module's dynamic statistics: <c>update_stat</c> creates what it updates). Thread-safe.
+    /// </summary>
+    public Statistic GetOrRegister(string group, string name, bool resettable = true, string description = "")
+    {
+        lock (_lock)
+        {
+            if (FindSingle(group + ":" + name) is { } existing)
+            {
+                return existing;
+            }
+
+            return Register(group, name, StatisticKind.Counter, resettable, description);
+        }
+    }
+
+    /// <summary>
     /// Registers a function-backed statistic (OpenSIPS's STAT_IS_FUNC), computed on every read; it is never reset
     /// and <see cref="Statistic.Increment"/> and friends throw on it.
     /// </summary>

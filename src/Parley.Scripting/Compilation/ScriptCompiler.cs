@@ -161,6 +161,16 @@ public sealed partial class ScriptCompiler
         var core = new CoreModule();
         _registry.AddModule(core);
         core.Register(_registry);
+        foreach (var factory in _catalog.ImplicitModules)
+        {
+            var module = factory();
+            if (_registry.GetModule(module.Name) is null)
+            {
+                _registry.AddModule(module);
+                module.Register(_registry);
+            }
+        }
+
         foreach (var (file, load) in loads)
         {
             var name = ModuleNameFromPath(load.Path);

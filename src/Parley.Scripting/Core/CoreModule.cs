@@ -474,13 +474,42 @@ public sealed class CoreModule : ScriptModule
 
     private static PvAccessor? BindParam(PvBindRequest request)
     {
-        if (request.Argument is null || !int.TryParse(request.Argument, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index < 1)
+        if (string.IsNullOrEmpty(request.Argument))
         {
-            request.Error($"{request.Text}: $param needs the position of a route argument, from 1, e.g. $param(1)");
+            request.Error($"{request.Text}: $param needs the position of a route argument, from 1 (e.g. $param(1)), or the name of an event attribute");
+            return null;
+        }
+
+        if (!int.TryParse(request.Argument, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+        {
+            // event_route: an attribute of the event by name.
+            var name = request.Argument;
+            return new PvAccessor(request.Text, context =>
+            {
+                if (context.EventParameters is { } attributes)
+                {
+                    foreach (var attribute in attributes)
+                    {
+                        if (attribute.Name == name)
+                        {
+                            return attribute.Value;
+                        }
+                    }
+                }
+
+                return ScriptValue.Null;
+            });
+        }
+
+        if (index < 1)
+        {
+            request.Error($"{request.Text}: $param positions start at 1, e.g. $param(1)");
             return null;
         }
 
         return new PvAccessor(request.Text, context =>
-            context.RouteArguments is { } args && index <= args.Length ? args[index - 1] : ScriptValue.Null);
+            context.RouteArguments is { } args
+                ? (index <= args.Length ? args[index - 1] : ScriptValue.Null)
+                : context.EventParameters is { } attributes && index <= attributes.Count ? attributes[index - 1].Value : ScriptValue.Null);
     }
 }

@@ -68,8 +68,11 @@ public sealed class ScriptPipeline
         _script.RequestRoute?.Run(context, RouteType.Request);
     }
 
-    /// <summary>Runs <c>onreply_route</c> for <paramref name="response"/> and relays it unless the script dropped it.</summary>
-    public void HandleReply(SipMessage response, in MessageSource source)
+    /// <summary>
+    /// Runs <c>onreply_route</c> for <paramref name="response"/> and relays it unless the script dropped it; true when
+    /// it was relayed (OpenSIPS's <c>core:fwd_replies</c>).
+    /// </summary>
+    public bool HandleReply(SipMessage response, in MessageSource source)
     {
         ArgumentNullException.ThrowIfNull(response);
         var context = _context;
@@ -79,17 +82,12 @@ public sealed class ScriptPipeline
         {
             if (interceptor.InterceptReply(context))
             {
-                return;
+                return false;
             }
         }
 
         _script.ReplyRoute?.Run(context, RouteType.OnReply);
-        if (context.Dropped)
-        {
-            return;
-        }
-
-        StatelessReplyRelay.Relay(context, _replyEditor);
+        return !context.Dropped && StatelessReplyRelay.Relay(context, _replyEditor);
     }
 
     /// <summary>Runs <c>startup_route</c> once, before traffic.</summary>
@@ -100,6 +98,16 @@ public sealed class ScriptPipeline
             _context.BeginWithoutMessage(RouteType.Startup);
             startup.Run(_context, RouteType.Startup);
         }
+    }
+
+    /// <summary>Runs <c>event_route[name]</c> with the event's attributes (<c>$param(name)</c>).</summary>
+    public void RunEvent(RouteHandle route, IReadOnlyList<ScriptEventParameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        ArgumentNullException.ThrowIfNull(parameters);
+        _context.BeginWithoutMessage(RouteType.Event);
+        _context.EventParameters = parameters;
+        route.Run(_context, RouteType.Event);
     }
 
     /// <summary>Runs one <c>timer_route</c>.</summary>

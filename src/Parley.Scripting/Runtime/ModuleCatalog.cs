@@ -17,6 +17,21 @@ public sealed class ModuleCatalog
         _factories[name] = factory;
     }
 
+    private readonly List<Func<ScriptModule>> _implicit = [];
+
+    /// <summary>
+    /// Adds a module loaded with every script, without <c>loadmodule</c>: parts of OpenSIPS's core that live outside
+    /// <c>Parley.Scripting</c> (such as <c>raise_event</c>). It is also loadable by name, harmlessly.
+    /// </summary>
+    public void AddImplicit(string name, Func<ScriptModule> factory)
+    {
+        Add(name, factory);
+        _implicit.Add(factory);
+    }
+
+    /// <summary>Factories of the modules every script loads.</summary>
+    public IReadOnlyList<Func<ScriptModule>> ImplicitModules => _implicit;
+
     public bool TryCreate(string name, out ScriptModule module)
     {
         if (_factories.TryGetValue(name, out var factory))

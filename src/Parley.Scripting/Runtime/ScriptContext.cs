@@ -120,6 +120,12 @@ public sealed class ScriptContext
     /// <summary>Arguments of the running <c>route(name, args…)</c> call (<c>$param(i)</c>), or null.</summary>
     public ScriptValue[]? RouteArguments { get; set; }
 
+    /// <summary>
+    /// Attributes of the event an <c>event_route</c> is running for (<c>$param(name)</c>, or <c>$param(i)</c> for
+    /// events raised with values only), or null outside event routes.
+    /// </summary>
+    public IReadOnlyList<ScriptEventParameter>? EventParameters { get; set; }
+
     /// <summary>Scratch builder for format strings (xlog, function arguments); reused, never kept.</summary>
     internal StringBuilder FormatBuilder { get; } = new(256);
 
@@ -159,6 +165,7 @@ public sealed class ScriptContext
         _newRuriLength = 0;
         ReturnCode = 0;
         RouteArguments = null;
+        EventParameters = null;
         Dropped = false;
         ExitRequested = false;
         Forwarded = false;
@@ -363,6 +370,9 @@ internal static class ContextSlots
 }
 
 /// <summary>One extra branch: its URI, destination, q value, flags and socket (OpenSIPS's branch fields).</summary>
+/// <summary>One attribute of a raised event as an <c>event_route</c> sees it: its name (null when unnamed) and value.</summary>
+public readonly record struct ScriptEventParameter(string? Name, ScriptValue Value);
+
 public sealed record ScriptBranch(string Uri)
 {
     public string? DestinationUri { get; set; }

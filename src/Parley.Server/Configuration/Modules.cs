@@ -1,3 +1,5 @@
+using Parley.Management;
+using Parley.Management.Modules;
 using Parley.Modules;
 using Parley.Scripting.Runtime;
 
@@ -6,10 +8,15 @@ namespace Parley.Server.Configuration;
 /// <summary>The modules this build offers to <c>loadmodule</c>.</summary>
 public static class Modules
 {
-    public static ModuleCatalog CreateCatalog()
+    /// <summary>
+    /// The catalog for one configuration; <paramref name="management"/> is the management plane its modules register
+    /// into (a private one when null, e.g. for <c>parley -c</c> and tests).
+    /// </summary>
+    public static ModuleCatalog CreateCatalog(ManagementServices? management = null)
     {
         var catalog = new ModuleCatalog();
         BuiltInModules.AddTo(catalog);
+        ManagementModules.AddTo(catalog, management ?? new ManagementServices());
 
         // OpenSIPS 3 loads its transports as modules; Parley's are built in, so these only make such scripts load.
         catalog.Add("proto_udp", static () => new TransportModule("proto_udp"));

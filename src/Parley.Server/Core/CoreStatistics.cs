@@ -1,84 +1,106 @@
+using Parley.Management.Statistics;
+using Parley.Protocol;
+
 namespace Parley.Server.Core;
 
 /// <summary>
-/// The core counters OpenSIPS keeps under <c>core:</c> (rcv_requests, rcv_replies, drop_requests, err_requests, bad_msg_hdr, …).
-/// Plain interlocked longs for now; the management layer publishes them through MI and Prometheus.
+/// The core counters OpenSIPS keeps under <c>core:</c>, registered in the management statistics registry (so MI
+/// <c>get_statistics</c>, <c>$stat</c> and <c>/metrics</c> read them) with OpenSIPS 3.6's names and order.
 /// </summary>
 internal sealed class CoreStatistics
 {
-    private long _rcvRequests;
-    private long _rcvReplies;
-    private long _fwdRequests;
-    private long _fwdReplies;
-    private long _dropRequests;
-    private long _dropReplies;
-    private long _errRequests;
-    private long _errReplies;
-    private long _badMsgHdr;
-    private long _badUris;
-    private long _unsupportedMethods;
+    private readonly Statistic _rcvRequests;
+    private readonly Statistic _rcvReplies;
+    private readonly Statistic _fwdRequests;
+    private readonly Statistic _fwdReplies;
+    private readonly Statistic _dropRequests;
+    private readonly Statistic _dropReplies;
+    private readonly Statistic _errRequests;
+    private readonly Statistic _errReplies;
+    private readonly Statistic _badUris;
+    private readonly Statistic _badMsgHdr;
 
-    public long RcvRequests => Volatile.Read(ref _rcvRequests);
+    /// <summary>Registers the core group in <paramref name="registry"/>; <c>core:timestamp</c> counts seconds since <paramref name="startTimestamp"/>.</summary>
+    public CoreStatistics(StatisticsRegistry registry, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(time);
+        var start = time.GetTimestamp();
+        var all = CoreStatisticsNames.RegisterAll(registry, () => (long)time.GetElapsedTime(start).TotalSeconds);
+        _rcvRequests = all[0];
+        _rcvReplies = all[1];
+        _fwdRequests = all[2];
+        _fwdReplies = all[3];
+        _dropRequests = all[4];
+        _dropReplies = all[5];
+        _errRequests = all[6];
+        _errReplies = all[7];
+        _badUris = all[8];
+        _badMsgHdr = all[9];
+    }
 
-    public long RcvReplies => Volatile.Read(ref _rcvReplies);
+    /// <summary>A private registry, for tests and for <c>parley -c</c>.</summary>
+    public CoreStatistics()
+        : this(new StatisticsRegistry(), TimeProvider.System)
+    {
+    }
 
-    public long FwdRequests => Volatile.Read(ref _fwdRequests);
+    public long RcvRequests => _rcvRequests.Value;
 
-    public long FwdReplies => Volatile.Read(ref _fwdReplies);
+    public long RcvReplies => _rcvReplies.Value;
 
-    public long DropRequests => Volatile.Read(ref _dropRequests);
+    public long FwdRequests => _fwdRequests.Value;
 
-    public long DropReplies => Volatile.Read(ref _dropReplies);
+    public long FwdReplies => _fwdReplies.Value;
+
+    public long DropRequests => _dropRequests.Value;
+
+    public long DropReplies => _dropReplies.Value;
 
     /// <summary>Requests refused as malformed (answered with the error response).</summary>
-    public long ErrRequests => Volatile.Read(ref _errRequests);
+    public long ErrRequests => _errRequests.Value;
 
     /// <summary>Replies dropped as malformed (RFC 3261 §18.1.2: discard).</summary>
-    public long ErrReplies => Volatile.Read(ref _errReplies);
+    public long ErrReplies => _errReplies.Value;
 
-    /// <summary>Messages whose headers could not be parsed at all.</summary>
-    public long BadMsgHdr => Volatile.Read(ref _badMsgHdr);
+    /// <summary>Messages whose header section could not be parsed.</summary>
+    public long BadMsgHdr => _badMsgHdr.Value;
 
-    public long BadUris => Volatile.Read(ref _badUris);
+    public long BadUris => _badUris.Value;
 
-    public long UnsupportedMethods => Volatile.Read(ref _unsupportedMethods);
+    public void RequestReceived() => _rcvRequests.Increment();
 
-    public void RequestReceived() => Interlocked.Increment(ref _rcvRequests);
+    public void ReplyReceived() => _rcvReplies.Increment();
 
-    public void ReplyReceived() => Interlocked.Increment(ref _rcvReplies);
+    public void RequestForwarded() => _fwdRequests.Increment();
 
-    public void RequestForwarded() => Interlocked.Increment(ref _fwdRequests);
+    public void ReplyForwarded() => _fwdReplies.Increment();
 
-    public void ReplyForwarded() => Interlocked.Increment(ref _fwdReplies);
+    public void RequestDropped() => _dropRequests.Increment();
 
-    public void RequestDropped() => Interlocked.Increment(ref _dropRequests);
+    public void ReplyDropped() => _dropReplies.Increment();
 
-    public void ReplyDropped() => Interlocked.Increment(ref _dropReplies);
-
-    public void BadRequest(Parley.Protocol.ParseError error)
+    public void BadRequest(ParseError error)
     {
-        Interlocked.Increment(ref _errRequests);
+        _errRequests.Increment();
         Count(error);
     }
 
-    public void BadReply(Parley.Protocol.ParseError error)
+    public void BadReply(ParseError error)
     {
-        Interlocked.Increment(ref _errReplies);
+        _errReplies.Increment();
         Count(error);
     }
 
-    private void Count(Parley.Protocol.ParseError error)
+    private void Count(ParseError error)
     {
         switch (error)
         {
-            case Parley.Protocol.ParseError.BadRequestUri or Parley.Protocol.ParseError.UnsupportedUriScheme:
-                Interlocked.Increment(ref _badUris);
+            case ParseError.BadRequestUri or ParseError.UnsupportedUriScheme:
+                _badUris.Increment();
                 break;
-            case Parley.Protocol.ParseError.UnknownMethodCSeqMismatch:
-                Interlocked.Increment(ref _unsupportedMethods);
-                break;
-            case Parley.Protocol.ParseError.BadHeaderLine or Parley.Protocol.ParseError.HeadersNotTerminated or Parley.Protocol.ParseError.BadStartLine:
-                Interlocked.Increment(ref _badMsgHdr);
+            case ParseError.BadHeaderLine or ParseError.HeadersNotTerminated or ParseError.BadStartLine:
+                _badMsgHdr.Increment();
                 break;
         }
     }

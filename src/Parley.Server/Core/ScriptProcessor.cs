@@ -15,7 +15,11 @@ internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStati
         try
         {
             pipeline.HandleRequest(request, edits, MessageSource.From(packet));
-            if (!pipeline.Context.Forwarded && !pipeline.Context.Replied)
+            if (pipeline.Context.Forwarded)
+            {
+                statistics.RequestForwarded();
+            }
+            else if (!pipeline.Context.Replied)
             {
                 statistics.RequestDropped();
             }
@@ -32,7 +36,14 @@ internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStati
     {
         try
         {
-            pipeline.HandleReply(response, MessageSource.From(packet));
+            if (pipeline.HandleReply(response, MessageSource.From(packet)))
+            {
+                statistics.ReplyForwarded();
+            }
+            else
+            {
+                statistics.ReplyDropped();
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
