@@ -40,6 +40,7 @@ internal static partial class ParleyServer
         }
 
         var statistics = new CoreStatistics(management.Statistics, management.Time);
+        var slow = new SlowMessageMeter(config.ExecMsgThresholdMicroseconds, statistics, logger);
         SipTransportLayer? transport = null;
         var aliases = new List<HostAlias>();
         foreach (var alias in config.Aliases)
@@ -58,7 +59,7 @@ internal static partial class ParleyServer
         };
         Func<int, IMessageProcessor> processors = script is null
             ? _ => new EmptyProcessor(statistics)
-            : _ => new ScriptProcessor(new ScriptPipeline(script, host), statistics, logger);
+            : _ => new ScriptProcessor(new ScriptPipeline(script, host), statistics, slow, logger);
         var core = new SipCore(config.UdpWorkers, processors, new TransportReplySender(() => transport!), statistics, config.ServerHeader, logger);
         transport = new SipTransportLayer(options, core, loggerFactory);
         try

@@ -32,6 +32,7 @@ public static class ConfigLoader
     [
         "socket", "listen", "log_level", "log_stderror", "stderror_enabled", "debug_mode", "udp_workers", "children",
         "tcp_workers", "server_header", "user_agent_header", "alias", "mpath", "tcp_connection_lifetime", "tcp_max_msg_size",
+        "exec_msg_threshold",
     ];
 
     public static LoadedConfiguration LoadFile(string path, ModuleCatalog? catalog = null)
@@ -167,6 +168,13 @@ public static class ConfigLoader
                     else
                     {
                         aliases.Add(alias);
+                    }
+
+                    break;
+                case "exec_msg_threshold":
+                    if (TryInt(g, 0, int.MaxValue, error, out var threshold))
+                    {
+                        config = config with { ExecMsgThresholdMicroseconds = threshold };
                     }
 
                     break;

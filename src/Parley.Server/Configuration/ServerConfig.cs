@@ -34,6 +34,12 @@ public sealed record ServerConfig
     /// <summary><c>tcp_max_msg_size</c>-style limit on one message, in bytes (65535: the largest UDP datagram).</summary>
     public int MaxMessageSize { get; init; } = 65535;
 
+    /// <summary>
+    /// <c>exec_msg_threshold</c> in microseconds (0, the default, turns it off): a message whose processing takes
+    /// longer is logged and counted in <c>core:slow_messages</c>.
+    /// </summary>
+    public int ExecMsgThresholdMicroseconds { get; init; }
+
     public LogLevel MinimumLogLevel => LogLevel switch
     {
         <= -2 => Microsoft.Extensions.Logging.LogLevel.Critical,

@@ -19,6 +19,7 @@ internal sealed class CoreStatistics
     private readonly Statistic _errReplies;
     private readonly Statistic _badUris;
     private readonly Statistic _badMsgHdr;
+    private readonly Statistic _slowMessages;
 
     /// <summary>Registers the core group in <paramref name="registry"/>; <c>core:timestamp</c> counts seconds since <paramref name="startTimestamp"/>.</summary>
     public CoreStatistics(StatisticsRegistry registry, TimeProvider time)
@@ -37,6 +38,7 @@ internal sealed class CoreStatistics
         _errReplies = all[7];
         _badUris = all[8];
         _badMsgHdr = all[9];
+        _slowMessages = all[10];
     }
 
     /// <summary>A private registry, for tests and for <c>parley -c</c>.</summary>
@@ -67,6 +69,10 @@ internal sealed class CoreStatistics
     public long BadMsgHdr => _badMsgHdr.Value;
 
     public long BadUris => _badUris.Value;
+
+    public long SlowMessages => _slowMessages.Value;
+
+    public void SlowMessage() => _slowMessages.Increment();
 
     public void RequestReceived() => _rcvRequests.Increment();
 

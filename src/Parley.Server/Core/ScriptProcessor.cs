@@ -8,10 +8,11 @@ using Parley.Transport;
 namespace Parley.Server.Core;
 
 /// <summary>One worker's routing-script pipeline: runs the compiled script on each well-formed message.</summary>
-internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStatistics statistics, ILogger logger) : IMessageProcessor
+internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStatistics statistics, SlowMessageMeter slow, ILogger logger) : IMessageProcessor
 {
     public void OnRequest(SipMessage request, SipMessageEditor edits, in InboundPacket packet)
     {
+        var start = slow.Start();
         try
         {
             pipeline.HandleRequest(request, edits, MessageSource.From(packet));
@@ -30,10 +31,13 @@ internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStati
             statistics.RequestDropped();
             LogScriptFailed(logger, packet.RemoteEndPoint, e);
         }
+
+        slow.Stop(start, request);
     }
 
     public void OnResponse(SipMessage response, in InboundPacket packet)
     {
+        var start = slow.Start();
         try
         {
             if (pipeline.HandleReply(response, MessageSource.From(packet)))
@@ -50,6 +54,8 @@ internal sealed partial class ScriptProcessor(ScriptPipeline pipeline, CoreStati
             statistics.ReplyDropped();
             LogScriptFailed(logger, packet.RemoteEndPoint, e);
         }
+
+        slow.Stop(start, response);
     }
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Error, Message = "Script failed on a message from {Source}")]
