@@ -3,6 +3,7 @@ using Parley.Management;
 using Parley.Management.Http;
 using Parley.Scripting.Core;
 using Parley.Scripting.Runtime;
+using Parley.Scripting.Syntax;
 using Parley.Server.Configuration;
 using Parley.Server.Core;
 using Parley.Protocol;
@@ -83,6 +84,7 @@ internal static partial class ParleyServer
             own.RunStartup();
             timerTask = ScriptTimers.RunAsync(script, own, logger, timers.Token);
             management.Events.ScriptSink = EventRoutes.CreateSink(script, new ScriptPipeline(script, host), logger);
+            management.Events.ScriptSinkFilter = name => script.FindRoute(RouteType.Event, name) is not null;
         }
 
         management.Events.Start();

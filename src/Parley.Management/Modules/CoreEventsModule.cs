@@ -29,8 +29,9 @@ public sealed class CoreEventsModule(EventBus events) : ScriptModule
             return null;
         }
 
-        if (b.TryGetConstantString(0, out var constant))
+        if (name.IsConstant)
         {
+            var constant = name.Constant.AsString();
             if (constant.Length == 0)
             {
                 b.Error(0, "raise_event() needs an event name, e.g. \"E_MY_EVENT\"");

@@ -19,7 +19,7 @@ public static class ManagementModules
         catalog.Add("mi_http", () => new MiHttpModule(services.Http));
         catalog.Add("prometheus", () => new PrometheusModule(services.Http));
         catalog.Add("statistics", () => new StatisticsModule(services.Statistics));
-        catalog.Add("mi_script", () => new MiScriptModule(services.Dispatcher));
+        catalog.Add("mi_script", () => new MiScriptModule(services.Dispatcher, services.Commands));
 
         // OpenSIPS delivers to event_route blocks and udp: subscribers only with these loaded; Parley always can, so
         // loading them is accepted and changes nothing.

@@ -13,7 +13,7 @@ namespace Parley.Management.Modules;
 /// <c>ret_var</c> to the result (a string result as is, anything else as compact JSON); on failure it returns -1 and
 /// sets <c>ret_var</c> to the error message. The call waits for the command, as OpenSIPS's synchronous <c>mi()</c>.
 /// </summary>
-public sealed class MiScriptModule(JsonRpcDispatcher dispatcher) : ScriptModule
+public sealed class MiScriptModule(JsonRpcDispatcher dispatcher, MiCommandRegistry commands) : ScriptModule
 {
     public override string Name => "mi_script";
 
@@ -92,7 +92,7 @@ public sealed class MiScriptModule(JsonRpcDispatcher dispatcher) : ScriptModule
         return context =>
         {
             var (name, positional) = ParseCommandText(command.Evaluate(context).AsString());
-            JsonNode? parameters = positional;
+            JsonNode? parameters = ShapeWords(name, positional);
             if (names is not null)
             {
                 parameters = BuildParameters(context, names, values);
@@ -113,6 +113,31 @@ public sealed class MiScriptModule(JsonRpcDispatcher dispatcher) : ScriptModule
 
             return 1;
         };
+    }
+
+    /// <summary>
+    /// Words after the command are positional strings, except for a command whose only parameter is an array
+    /// (<c>get_statistics</c>, <c>reset_statistics</c>): the words are then that array, as opensips-cli sends them.
+    /// </summary>
+    private JsonArray? ShapeWords(string name, JsonArray? words)
+    {
+        if (words is null || !commands.TryGet(name, out var command))
+        {
+            return words;
+        }
+
+        var arrayRecipe = false;
+        foreach (var recipe in command.Recipes)
+        {
+            if (recipe.Parameters.Count == words.Count && (words.Count != 1 || recipe.Parameters[0].Type != MiParamType.Array))
+            {
+                return words; // a recipe takes the words one by one
+            }
+
+            arrayRecipe |= recipe.Parameters.Count == 1 && recipe.Parameters[0].Type == MiParamType.Array;
+        }
+
+        return arrayRecipe ? [words] : words;
     }
 
     /// <summary>One AVP: positional values; two: names and values (named), paired in AVP order.</summary>
