@@ -51,6 +51,9 @@ public sealed class ManagementServices : IAsyncDisposable
     /// <summary>What <c>httpd</c>, <c>mi_http</c> and <c>prometheus</c> set; <see cref="HttpSettings.Enabled"/> once httpd is loaded.</summary>
     public HttpSettings Http { get; } = new();
 
+    /// <summary>What <c>mi_fifo</c> set, or null when it is not loaded.</summary>
+    public Fifo.MiFifoOptions? Fifo { get; set; }
+
     public ValueTask DisposeAsync()
     {
         Statistics.Dispose();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Parley.Management;
+using Parley.Management.Fifo;
 using Parley.Management.Http;
 using Parley.Scripting.Core;
 using Parley.Scripting.Runtime;
@@ -101,6 +102,8 @@ internal static partial class ParleyServer
 
         roles.Add("time_keeper");
         roles.Add("event delivery");
+        // OpenSIPS refuses to run when httpd cannot bind or mi_fifo cannot create its FIFO; so does Parley.
+        var failed = false;
         await using var http = management.Http.Enabled
             ? new ManagementHttpServer(management.Http, management.Dispatcher, management.Statistics, loggerFactory)
             : null;
@@ -114,23 +117,38 @@ internal static partial class ParleyServer
             catch (Exception e) when (e is IOException or InvalidOperationException)
             {
                 LogHttpBindFailed(logger, management.Http.Ip, management.Http.Port, e);
-                await timers.CancelAsync().ConfigureAwait(false);
-                await timerTask.ConfigureAwait(false);
-                await transport.StopAsync().ConfigureAwait(false);
-                await core.StopAsync().ConfigureAwait(false);
-                await transport.DisposeAsync().ConfigureAwait(false);
-                return 2;
+                failed = true;
             }
         }
 
-        miHost.SetRoles(roles);
-        LogReady(logger, ParleyCommand.Version, config.UdpWorkers);
-        try
+        await using var fifo = !failed && management.Fifo is { } fifoOptions
+            ? new MiFifoServer(fifoOptions, management.Dispatcher, loggerFactory.CreateLogger("Parley.Management.Fifo"))
+            : null;
+        if (fifo is not null)
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await fifo.StartAsync(cancellationToken).ConfigureAwait(false);
+                roles.Add($"MI FIFO {fifo.FifoPath}");
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+            {
+                LogFifoFailed(logger, fifo.FifoPath, e);
+                failed = true;
+            }
         }
-        catch (OperationCanceledException)
+
+        if (!failed)
         {
+            miHost.SetRoles(roles);
+            LogReady(logger, ParleyCommand.Version, config.UdpWorkers);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
         await timers.CancelAsync().ConfigureAwait(false);
@@ -140,6 +158,11 @@ internal static partial class ParleyServer
         await transport.StopAsync().ConfigureAwait(false);
         await core.StopAsync().ConfigureAwait(false);
         await transport.DisposeAsync().ConfigureAwait(false);
+        if (failed)
+        {
+            return 2;
+        }
+
         LogStopped(logger, statistics.RcvRequests, statistics.RcvReplies, statistics.ErrRequests, statistics.ErrReplies);
         return 0;
     }
@@ -152,6 +175,9 @@ internal static partial class ParleyServer
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Stopped: {Requests} requests, {Replies} replies received; {BadRequests} malformed requests refused, {BadReplies} malformed replies dropped")]
     private static partial void LogStopped(ILogger logger, long requests, long replies, long badRequests, long badReplies);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Critical, Message = "mi_fifo cannot create {Fifo}")]
+    private static partial void LogFifoFailed(ILogger logger, string fifo, Exception exception);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Critical, Message = "httpd cannot listen on {Ip}:{Port}")]
     private static partial void LogHttpBindFailed(ILogger logger, string ip, int port, Exception exception);

@@ -283,6 +283,44 @@ public sealed class ManagementHttpTests(ManagementServerFixture server) : IClass
         Assert.DoesNotContain($"udp:127.0.0.1:{udpPort}", (await server.ResultAsync("subscribers_list")).ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MiFifo_OpenSipsFifoProtocol_AnswersOnReplyFifo()
+    {
+        Assert.True(File.Exists(server.FifoPath), "mi_fifo did not create " + server.FifoPath);
+        var replyName = $"parley_e2e_reply_{Guid.NewGuid():N}";
+        var replyPath = Path.Combine("/tmp", replyName);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", ["-m", "0666", replyPath]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        try
+        {
+            var reading = Task.Run(() =>
+            {
+                using var reply = new FileStream(replyPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+                using var content = new MemoryStream();
+                reply.CopyTo(content);
+                return Encoding.UTF8.GetString(content.ToArray());
+            });
+            await Task.Run(() =>
+            {
+                using var fifo = new FileStream(server.FifoPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+                fifo.Write(Encoding.UTF8.GetBytes($":{replyName}:{{\"jsonrpc\":\"2.0\",\"method\":\"get_statistics\",\"params\":[[\"core:rcv_requests\"]],\"id\":\"fifo-1\"}}\n"));
+            }).WaitAsync(TimeSpan.FromSeconds(10));
+
+            var text = await reading.WaitAsync(TimeSpan.FromSeconds(10));
+            using var doc = JsonDocument.Parse(text);
+            Assert.Equal("fifo-1", doc.RootElement.GetProperty("id").GetString());
+            Assert.True(doc.RootElement.GetProperty("result").GetProperty("core:rcv_requests").GetInt64() >= 0);
+        }
+        finally
+        {
+            File.Delete(replyPath);
+        }
+    }
+
     private static void AssertNotification(JsonElement root)
     {
         Assert.Equal("2.0", root.GetProperty("jsonrpc").GetString());

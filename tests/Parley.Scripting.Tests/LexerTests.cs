@@ -110,6 +110,10 @@ public sealed class LexerTests
     [InlineData("0x1", 1L)]
     [InlineData("0xFF", 255L)]
     [InlineData("0x7fffffff", 2147483647L)]
+    [InlineData("0660", 432L)]
+    [InlineData("0600", 384L)]
+    [InlineData("00", 0L)]
+    [InlineData("089", 89L)]
     public void Tokenize_Number_Value(string text, long expected)
     {
         var token = Lex(text)[0];

@@ -200,9 +200,12 @@ public static class CoreMiCommands
     private static MiResult MemInfo()
     {
         var gc = GC.GetGCMemoryInfo();
-        long total = gc.TotalCommittedBytes;
         long used = GC.GetTotalMemory(forceFullCollection: false);
-        long realUsed = gc.HeapSizeBytes;
+
+        // The GC's figures describe its last collection; before the first one they are all 0, so the live allocated
+        // size stands in for them until then.
+        long total = Math.Max(gc.TotalCommittedBytes, used);
+        long realUsed = Math.Max(gc.HeapSizeBytes, used);
         long free = total - realUsed;
         return MiResult.Success(new JsonObject
         {

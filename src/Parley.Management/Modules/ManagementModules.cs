@@ -17,6 +17,7 @@ public static class ManagementModules
         catalog.AddImplicit(CoreEventsModule.ModuleName, () => new CoreEventsModule(services.Events));
         catalog.Add("httpd", () => new HttpdModule(services.Http));
         catalog.Add("mi_http", () => new MiHttpModule(services.Http));
+        catalog.Add("mi_fifo", () => new MiFifoModule(services));
         catalog.Add("prometheus", () => new PrometheusModule(services.Http));
         catalog.Add("statistics", () => new StatisticsModule(services.Statistics));
         catalog.Add("mi_script", () => new MiScriptModule(services.Dispatcher, services.Commands));

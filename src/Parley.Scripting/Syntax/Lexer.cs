@@ -259,6 +259,28 @@ internal sealed class Lexer
         _ => (TokenKind.EndOfFile, 0),
     };
 
+    private static bool TryOctal(ReadOnlySpan<char> digits, out long value)
+    {
+        value = 0;
+        if (digits.Length < 2 || digits[0] != '0' || digits.Length > 21)
+        {
+            return false;
+        }
+
+        foreach (var c in digits)
+        {
+            if (c is < '0' or > '7')
+            {
+                value = 0;
+                return false;
+            }
+
+            value = (value * 8) + (c - '0');
+        }
+
+        return true;
+    }
+
     private void LexNumber(int start, int line, int column)
     {
         long value = 0;
@@ -289,7 +311,11 @@ internal sealed class Lexer
                 return;
             }
 
-            if (!long.TryParse(_text.AsSpan(start, _pos - start), NumberStyles.None, CultureInfo.InvariantCulture, out value))
+            if (TryOctal(_text.AsSpan(start, _pos - start), out value))
+            {
+                // OpenSIPS's cfg.lex OCTNUMBER (0[0-7]+): modparam("mi_fifo", "fifo_mode", 0660) is octal.
+            }
+            else if (!long.TryParse(_text.AsSpan(start, _pos - start), NumberStyles.None, CultureInfo.InvariantCulture, out value))
             {
                 _diagnostics.Add(new ScriptDiagnostic(_file, line, column, "number is too large", _text[start.._pos]));
             }
