@@ -24,6 +24,8 @@ public sealed class ManagementCliTests(ManagementServerFixture server) : IClassF
     [InlineData("events_list")]
     [InlineData("subscribers_list")]
     [InlineData("log_level", "level=3")]
+    [InlineData("event_subscribe", "E_CORE_THRESHOLD", "udp:127.0.0.1:9", "5")]
+    [InlineData("raise_event", "E_E2E_TEST")]
     public async Task Mi_CoreCommand_PrettyJsonAndExitZero(string command, params string[] args)
     {
         var (code, stdout, stderr) = await ParleyCli.RunAsync(server.MiUrl, ["mi", command, .. args]);

@@ -321,6 +321,24 @@ public sealed class ManagementHttpTests(ManagementServerFixture server) : IClass
         }
     }
 
+    [Fact]
+    public async Task MiRaiseEvent_RunsEventRouteWithParams()
+    {
+        var before = await server.StatisticAsync("e2e:event_routes");
+        Assert.Equal("OK", (await server.ResultAsync("raise_event", "{\"event\":\"E_E2E_TEST\",\"params\":{\"caller\":\"mi-operator\",\"count\":5}}")).GetString());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await server.StatisticAsync("e2e:event_routes") == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(await server.StatisticAsync("e2e:event_routes") > before);
+        Assert.Contains("event_route E_E2E_TEST caller=mi-operator count=5", server.Process.Output, StringComparison.Ordinal);
+
+        var unknown = await server.CallAsync("raise_event", "{\"event\":\"E_NOBODY_KNOWS\"}");
+        Assert.True(unknown.TryGetProperty("error", out _), unknown.ToString());
+    }
+
     private static void AssertNotification(JsonElement root)
     {
         Assert.Equal("2.0", root.GetProperty("jsonrpc").GetString());
