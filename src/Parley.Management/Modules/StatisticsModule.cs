@@ -136,6 +136,9 @@ public sealed class StatisticsModule(StatisticsRegistry statistics) : ScriptModu
             return null;
         }
 
+        // A constant name is looked up (or created) once, on first use: update_stat runs per message, and the
+        // registry's lookup takes a lock the workers would contend on.
+        Statistic? cached = null;
         return context =>
         {
             var v = value.Evaluate(context);
@@ -144,7 +147,24 @@ public sealed class StatisticsModule(StatisticsRegistry statistics) : ScriptModu
                 return -1;
             }
 
-            return Update(name.Evaluate(context).AsString(), delta) ? 1 : -1;
+            if (!name.IsConstant)
+            {
+                return Update(name.Evaluate(context).AsString(), delta) ? 1 : -1;
+            }
+
+            if (cached is null)
+            {
+                var stat = statistics.Find(name.Constant.AsString()) ?? Create(name.Constant.AsString());
+                if (stat is null || stat.IsFunction)
+                {
+                    return -1;
+                }
+
+                cached = stat;
+            }
+
+            cached.Increment(delta);
+            return 1;
         };
     }
 
