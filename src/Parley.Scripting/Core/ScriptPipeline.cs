@@ -19,6 +19,19 @@ public interface IMessageInterceptor
 }
 
 /// <summary>
+/// Takes a reply after the global <c>onreply_route</c> and before stateless relaying: tm claims the replies of its
+/// transactions here (OpenSIPS's core calls tm's reply hook at the same point).
+/// </summary>
+public interface IReplyHandler
+{
+    /// <summary>
+    /// True when the reply belonged to the handler (it relayed, stored or absorbed it); <paramref name="relayed"/> says
+    /// whether it went upstream.
+    /// </summary>
+    bool HandleReply(ScriptContext context, SipMessageEditor editor, out bool relayed);
+}
+
+/// <summary>
 /// What happens to each message with a compiled script, as OpenSIPS's core does it: a request runs the main route (what
 /// the script does not forward or answer is dropped); a reply runs the unnamed <c>onreply_route</c> and, unless dropped,
 /// is relayed statelessly. One per worker (it owns the worker's context and reply editor).
@@ -29,6 +42,7 @@ public sealed class ScriptPipeline
     private readonly ScriptContext _context;
     private readonly SipMessageEditor _replyEditor = new();
     private readonly IReadOnlyList<IMessageInterceptor> _interceptors;
+    private readonly IReadOnlyList<IReplyHandler> _replyHandlers;
 
     public ScriptPipeline(CompiledScript script, ProxyHost host, TimeProvider? time = null)
     {
@@ -37,15 +51,22 @@ public sealed class ScriptPipeline
         _script = script;
         _context = script.CreateContext(host, time);
         var interceptors = new List<IMessageInterceptor>();
+        var replyHandlers = new List<IReplyHandler>();
         foreach (var module in script.Registry.Modules)
         {
             if (module is IMessageInterceptor interceptor)
             {
                 interceptors.Add(interceptor);
             }
+
+            if (module is IReplyHandler handler)
+            {
+                replyHandlers.Add(handler);
+            }
         }
 
         _interceptors = interceptors;
+        _replyHandlers = replyHandlers;
     }
 
     /// <summary>The worker's context (tests and diagnostics).</summary>
@@ -87,7 +108,20 @@ public sealed class ScriptPipeline
         }
 
         _script.ReplyRoute?.Run(context, RouteType.OnReply);
-        return !context.Dropped && StatelessReplyRelay.Relay(context, _replyEditor);
+        if (context.Dropped)
+        {
+            return false;
+        }
+
+        foreach (var handler in _replyHandlers)
+        {
+            if (handler.HandleReply(context, _replyEditor, out var relayed))
+            {
+                return relayed;
+            }
+        }
+
+        return StatelessReplyRelay.Relay(context, _replyEditor);
     }
 
     /// <summary>Runs <c>startup_route</c> once, before traffic.</summary>

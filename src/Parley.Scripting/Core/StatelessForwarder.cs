@@ -193,14 +193,24 @@ public static class StatelessForwarder
     }
 
     /// <summary>Applies Via, hooks and Request-URI, writes into a pooled buffer, and takes the Via/hook edits back.</summary>
-    private static (byte[] Buffer, int Length) Write(ScriptContext context, SipListener listener)
+    private static (byte[] Buffer, int Length) Write(ScriptContext context, SipListener listener) => WriteRequest(context, listener, default);
+
+    /// <summary>
+    /// Writes the request in <paramref name="context"/> as it leaves through <paramref name="listener"/>: the proxy's Via
+    /// (with <paramref name="branch"/>, or the stateless branch when empty), the forward hooks' headers (rr), the new
+    /// Request-URI and the script's edits, into a pooled buffer the caller owns. The Via and hook edits are taken back.
+    /// tm writes each branch through here.
+    /// </summary>
+    public static (byte[] Buffer, int Length) WriteRequest(ScriptContext context, SipListener listener, ReadOnlySpan<byte> branch)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(listener);
         var editor = context.Edits;
         var mark = editor.Mark();
         try
         {
-            Span<byte> via = stackalloc byte[128];
-            var viaLength = WriteVia(context.Msg, listener, via);
+            Span<byte> via = stackalloc byte[160];
+            var viaLength = WriteVia(context.Msg, listener, via, branch);
             editor.PushVia(via[..viaLength]);
             foreach (var hook in context.Registry.ForwardHooks)
             {
@@ -220,7 +230,7 @@ public static class StatelessForwarder
     }
 
     /// <summary><c>SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK…</c> for the outbound socket (RFC 3261 §16.6 step 8).</summary>
-    internal static int WriteVia(SipMessage request, SipListener listener, Span<byte> destination)
+    internal static int WriteVia(SipMessage request, SipListener listener, Span<byte> destination, ReadOnlySpan<byte> branch = default)
     {
         var n = 0;
         "SIP/2.0/"u8.CopyTo(destination);
@@ -241,7 +251,16 @@ public static class StatelessForwarder
         n += endpoint;
         ";branch="u8.CopyTo(destination[n..]);
         n += 8;
-        n += WriteBranch(request, destination[n..]);
+        if (branch.IsEmpty)
+        {
+            n += WriteBranch(request, destination[n..]);
+        }
+        else
+        {
+            branch.CopyTo(destination[n..]);
+            n += branch.Length;
+        }
+
         return n;
     }
 

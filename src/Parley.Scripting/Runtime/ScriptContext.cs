@@ -34,6 +34,16 @@ public sealed class ScriptContext
         _moduleState = new object?[Math.Max(stateSlots, ContextSlots.Max)];
     }
 
+    /// <summary>
+    /// A context for <paramref name="registry"/>'s script outside the workers (a module running script routes on its
+    /// own thread, e.g. tm's failure_route after a timeout), sized like a worker's.
+    /// </summary>
+    public static ScriptContext Create(ProxyHost host, ScriptRegistry registry, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return new(host, registry, registry.VariableCount, registry.AvpCount, ContextSlots.Max, time ?? TimeProvider.System);
+    }
+
     /// <summary>Creates a context outside a compiled script (typed-API tests, module code paths).</summary>
     public static ScriptContext CreateStandalone(ProxyHost host, TimeProvider? time = null, ScriptRegistry? registry = null) =>
         new(host, registry ?? new ScriptRegistry(), 16, 16, ContextSlots.Max, time ?? TimeProvider.System);
