@@ -75,6 +75,19 @@ internal static partial class ParleyServer
             return 2;
         }
 
+        var hosted = new List<IHostedModule>();
+        if (script is not null)
+        {
+            foreach (var module in script.Registry.Modules)
+            {
+                if (module is IHostedModule h)
+                {
+                    h.Start(host);
+                    hosted.Add(h);
+                }
+            }
+        }
+
         using var timers = new CancellationTokenSource();
         var timerTask = Task.CompletedTask;
         if (script is not null)
@@ -155,6 +168,11 @@ internal static partial class ParleyServer
         await timerTask.ConfigureAwait(false);
 
         LogStopping(logger);
+        foreach (var h in hosted)
+        {
+            await h.StopAsync().ConfigureAwait(false);
+        }
+
         await transport.StopAsync().ConfigureAwait(false);
         await core.StopAsync().ConfigureAwait(false);
         await transport.DisposeAsync().ConfigureAwait(false);

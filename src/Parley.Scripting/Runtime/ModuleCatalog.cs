@@ -66,3 +66,14 @@ public interface IRequestForwardHook
 {
     void BeforeForward(ScriptContext context, SipMessageEditor editor, SipListener outbound);
 }
+
+/// <summary>
+/// A module with work of its own while the server runs (tm's timers): the server starts it once the sockets are up,
+/// with the proxy host the workers use, and stops it before the sockets close.
+/// </summary>
+public interface IHostedModule
+{
+    void Start(ProxyHost host);
+
+    ValueTask StopAsync();
+}
