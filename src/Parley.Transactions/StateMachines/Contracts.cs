@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Parley.Transactions.StateMachines;
 
 // CONTRACT (issue 5): the four RFC 3261 §17 transaction state machines (Figures 5–8, with RFC 6026's Accepted state),
@@ -72,7 +74,53 @@ public sealed record TransactionTimings
     public bool RestartFrOnEachReply { get; init; } = true;
 
     /// <summary>OpenSIPS's checks: FR, FR_INV, WT, DELETE ≥ 2 s (FR/FR_INV may be overridden per transaction above 0), T2 &gt; T1. Null when valid.</summary>
-    public string? Validate() => throw new NotImplementedException();
+    /// <remarks>
+    /// Checks the module's values (the per-transaction <c>$T_fr_timeout</c>/<c>$T_fr_inv_timeout</c> overrides are not
+    /// held to the 2 s minimum). The first failing check is reported, naming the tm parameter, in the order
+    /// fr_timeout, fr_inv_timeout, wt_timer, delete_timer, T1_timer, T2_timer.
+    /// </remarks>
+    public string? Validate()
+    {
+        var minimum = TimeSpan.FromSeconds(MinimumSeconds);
+        if (FinalResponse < minimum)
+        {
+            return TooShort("fr_timeout", FinalResponse);
+        }
+
+        if (InviteFinalResponse < minimum)
+        {
+            return TooShort("fr_inv_timeout", InviteFinalResponse);
+        }
+
+        if (Wait < minimum)
+        {
+            return TooShort("wt_timer", Wait);
+        }
+
+        if (Delete < minimum)
+        {
+            return TooShort("delete_timer", Delete);
+        }
+
+        if (T1 <= TimeSpan.Zero)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"T1_timer must be greater than 0 ms (is {T1.TotalMilliseconds} ms)");
+        }
+
+        if (T2 <= T1)
+        {
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"T2_timer must be greater than T1_timer (T2_timer is {T2.TotalMilliseconds} ms, T1_timer {T1.TotalMilliseconds} ms)");
+        }
+
+        return null;
+    }
+
+    private const int MinimumSeconds = 2;
+
+    private static string TooShort(string parameter, TimeSpan value) =>
+        string.Create(CultureInfo.InvariantCulture, $"{parameter} must be at least {MinimumSeconds} s (is {value.TotalSeconds} s)");
 }
 
 /// <summary>Timer control a state machine asks of its owner. Starting a running timer restarts it.</summary>
