@@ -16,7 +16,9 @@ public static class Modules
     {
         var catalog = new ModuleCatalog();
         BuiltInModules.AddTo(catalog);
-        ManagementModules.AddTo(catalog, management ?? new ManagementServices());
+        management ??= new ManagementServices();
+        ManagementModules.AddTo(catalog, management);
+        catalog.Add("tm", () => new Parley.Transactions.TmModule(management));
 
         // OpenSIPS 3 loads its transports as modules; Parley's are built in, so these only make such scripts load.
         catalog.Add("proto_udp", static () => new TransportModule("proto_udp"));

@@ -1,0 +1,250 @@
+using Parley.Protocol;
+using Parley.Scripting.Runtime;
+using Parley.Transactions.Matching;
+using Parley.Transactions.StateMachines;
+using Parley.Transport;
+
+namespace Parley.Transactions.Proxy;
+
+/// <summary>
+/// One proxied transaction (OpenSIPS's <c>struct cell</c>): the server side towards the caller and the client branches
+/// towards the callees. Everything in it is read and changed under <see cref="Gate"/>.
+/// </summary>
+internal sealed class TmTransaction : ITableTransaction, IServerTransactionActions
+{
+    private readonly TmCore _core;
+
+    public TmTransaction(TmCore core, TransactionIdentity identity, byte[] request, in MessageSource source, TransactionTimings timings)
+    {
+        _core = core;
+        Identity = identity;
+        Bucket = identity.Bucket;
+        Request = request;
+        Source = source;
+        Timings = timings;
+        var parsed = Parse();
+        ReplyDestination = ResponseRouting.ForLocalReply(parsed, source);
+        UasTimers = new MachineTimers(core.Wheel, OnUasTimer) { Gate = Gate };
+        var reliable = source.Transport != SipTransport.Udp;
+        if (identity.Method == SipMethod.Invite)
+        {
+            UasInvite = new ServerInviteTransaction(reliable, timings, UasTimers, this);
+        }
+        else
+        {
+            UasNonInvite = new ServerNonInviteTransaction(reliable, timings, UasTimers, this);
+        }
+    }
+
+    public Lock Gate { get; } = new();
+
+    public TransactionIdentity Identity { get; }
+
+    TransactionIdentity? ITableTransaction.Identity => Identity;
+
+    public int Bucket { get; }
+
+    public uint Label { get; set; }
+
+    public bool IsInvite => Identity.Method == SipMethod.Invite;
+
+    /// <summary>The request as received, with received/rport and the script's edits up to the relay (OpenSIPS's clone).</summary>
+    public byte[] Request { get; }
+
+    public MessageSource Source { get; }
+
+    public SipEndPoint ReplyDestination { get; }
+
+    public TransactionTimings Timings { get; set; }
+
+    public MachineTimers UasTimers { get; }
+
+    public ServerInviteTransaction? UasInvite { get; }
+
+    public ServerNonInviteTransaction? UasNonInvite { get; }
+
+    /// <summary>The last response sent upstream (for retransmissions).</summary>
+    public byte[]? LastResponse { get; set; }
+
+    /// <summary>Status of the last response sent upstream (final or provisional).</summary>
+    public int LastStatus { get; set; }
+
+    public byte[] LocalTag { get; set; } = [];
+
+    ReadOnlySpan<byte> ITableTransaction.LocalToTag => LocalTag;
+
+    public List<TmBranch> Branches { get; } = [];
+
+    /// <summary>First branch of the current set: a failure_route that relays again starts a new set.</summary>
+    public int FirstBranchOfSet { get; set; }
+
+    /// <summary>A final response went upstream (the transaction completed).</summary>
+    public bool Completed { get; set; }
+
+    /// <summary>The caller cancelled (a CANCEL matched it).</summary>
+    public bool Cancelled { get; set; }
+
+    /// <summary>A 6xx was received: no new branches (unless disable_6xx_block).</summary>
+    public bool Blocked { get; set; }
+
+    public byte[]? CancelReason { get; set; }
+
+    public RouteHandle? FailureRoute { get; set; }
+
+    public RouteHandle? ReplyRoute { get; set; }
+
+    public RouteHandle? BranchRoute { get; set; }
+
+    /// <summary>The script's message flags when the request was relayed (copied into reply and failure routes).</summary>
+    public ulong Flags { get; set; }
+
+    /// <summary>t_relay flags (no-auto-477, pass-reason-hdr, allow-no-cancel…).</summary>
+    public RelayFlags RelayFlags { get; set; }
+
+    public bool Released { get; set; }
+
+    /// <summary>The reply being processed on a worker (valid only during <see cref="TmCore.HandleReply"/>).</summary>
+    public (ScriptContext Context, Parley.Protocol.Writing.SipMessageEditor Editor)? CurrentReply { get; set; }
+
+    public SipMessage Parse()
+    {
+        var message = new SipMessage();
+        SipParser.Parse(Request, 0, Request.Length, message, datagram: true);
+        return message;
+    }
+
+    public void RetransmitLastResponse() => _core.SendUpstream(this, LastResponse, retransmission: true);
+
+    public void Terminated() => _core.TryRelease(this);
+
+    private void OnUasTimer(TransactionTimer timer)
+    {
+        UasInvite?.OnTimer(timer);
+        UasNonInvite?.OnTimer(timer);
+    }
+
+    public bool AllBranchesFinal()
+    {
+        for (var i = FirstBranchOfSet; i < Branches.Count; i++)
+        {
+            if (Branches[i].Status < 200 && !Branches[i].Minor)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public bool ClientSideDone()
+    {
+        foreach (var b in Branches)
+        {
+            if (!b.Done)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public bool ServerSideDone() =>
+        UasInvite is { State: ServerInviteState.Terminated } || UasNonInvite is { State: ServerNonInviteState.Terminated };
+
+    public override string ToString() => Identity.ToString();
+}
+
+/// <summary>t_relay()'s flags (tm manual; legacy numeric values 0x2, 0x4, 0x8, 0x10 as bits).</summary>
+[Flags]
+internal enum RelayFlags
+{
+    None = 0,
+    NoAuto477 = 0x2,
+    NoDnsFailover = 0x4,
+    PassReasonHeader = 0x8,
+    AllowNoCancel = 0x10,
+}
+
+/// <summary>One client branch of a transaction (OpenSIPS's <c>struct ua_client</c>).</summary>
+internal sealed class TmBranch : IClientTransactionActions
+{
+    private readonly TmCore _core;
+
+    public TmBranch(TmCore core, TmTransaction transaction, int index, string uri)
+    {
+        _core = core;
+        Transaction = transaction;
+        Index = index;
+        Uri = uri;
+        Timers = new MachineTimers(core.Wheel, OnTimer) { Gate = transaction.Gate };
+    }
+
+    public TmTransaction Transaction { get; }
+
+    public int Index { get; }
+
+    public string Uri { get; }
+
+    public byte[] RequestBytes { get; set; } = [];
+
+    public SipListener? Listener { get; set; }
+
+    public SipEndPoint Destination { get; set; }
+
+    public SipTransport Transport { get; set; }
+
+    public MachineTimers Timers { get; }
+
+    public ClientInviteTransaction? Invite { get; set; }
+
+    public ClientNonInviteTransaction? NonInvite { get; set; }
+
+    /// <summary>Last status received (408 when faked on timeout, 0 before any).</summary>
+    public int Status { get; set; }
+
+    /// <summary>The final response with the proxy's Via removed, ready to relay.</summary>
+    public byte[]? FinalReply { get; set; }
+
+    public bool TimedOutLocally { get; set; }
+
+    public bool Minor { get; set; }
+
+    /// <summary>A CANCEL is wanted but no provisional arrived yet (RFC 3261 §9.1: wait for one).</summary>
+    public bool CancelPending { get; set; }
+
+    public bool CancelSent { get; set; }
+
+    public byte[]? CancelReason { get; set; }
+
+    /// <summary>The client transaction of the CANCEL sent on this branch, once sent.</summary>
+    public ClientNonInviteTransaction? Cancel { get; set; }
+
+    public MachineTimers? CancelTimers { get; set; }
+
+    public RouteHandle? ReplyRoute { get; set; }
+
+    public bool Done => Invite is null && NonInvite is null
+        || Invite is { State: ClientInviteState.Terminated }
+        || NonInvite is { State: ClientNonInviteState.Terminated };
+
+    public bool ProvisionalReceived => Invite?.ProvisionalReceived ?? NonInvite?.ProvisionalReceived ?? false;
+
+    public void RetransmitRequest() => _core.SendBranch(this, RequestBytes);
+
+    public void SendAck() => _core.SendAck(this);
+
+    public void PassToTransactionUser(int statusCode) => _core.OnBranchResponse(this, statusCode);
+
+    public void TimedOut(bool provisionalReceived) => _core.OnBranchTimeout(this, provisionalReceived);
+
+    public void Terminated() => _core.TryRelease(Transaction);
+
+    void IClientTransactionActions.TimedOut(bool provisionalReceived) => TimedOut(provisionalReceived);
+
+    private void OnTimer(TransactionTimer timer)
+    {
+        Invite?.OnTimer(timer);
+        NonInvite?.OnTimer(timer);
+    }
+}
