@@ -351,9 +351,9 @@ run_step() {
   [ -n "$label" ] && result="$label ($result, not judged)"
   step_result=$result step_cpu_k=$cpu_k step_mem=$mem step_unexpected=$(( unexpected + uas_unexpected ))
   step_failed=$(( failed + uas_failed ))
-  printf '%7s %7s %7s %6s %5s/%-5s %7s %6s %8s %6s %9s %5s %5s %6s %7s  %s\n' \
+  printf '%7s %7s %7s %6s %5s/%-5s %7s %6s %8s %6s %9s %5s %5s %6s %7s %5s  %s\n' \
     "$rate" "$calls" "$ok" "$failed/$uas_failed" "$unexpected" "$uas_unexpected" "$retrans" "$wall" "$setup" \
-    "$cpu_pct" "$cpu_k" "$uac_pct" "$uas_pct" "$drops" "$(( mem / 1024 ))" "$result"
+    "$cpu_pct" "$cpu_k" "$uac_pct" "$uas_pct" "$drops" "$(( mem / 1024 ))" "$(cut -d' ' -f1 /proc/loadavg)" "$result"
   if [ "$uac_pct" -gt $(( 85 * 1 )) ] && [ "$uacs" -eq 1 ]; then
     log "  note: the SIPp caller used ${uac_pct}% of a core: it may be the bottleneck (try SIPP_UACS=2)"
   fi
@@ -375,8 +375,8 @@ run_proxy() { # run_proxy parley|kamailio LABEL
   mapfile -t pids < <(tree_pids "$proxy_pid")
   base=$(mem_kb "${pids[@]}")
   echo "   pid $proxy_pid ($(( ${#pids[@]} )) process(es)), memory at start $(( base / 1024 )) MB"
-  printf '%7s %7s %7s %6s %11s %7s %6s %8s %6s %9s %5s %5s %6s %7s  %s\n' \
-    "rate/s" "calls" "ok" "failed" "unexpected" "retrans" "wall_s" "setup_ms" "proxy%" "cpu_s/1k" "uac%" "uas%" "drops" "mem_MB" "result"
+  printf '%7s %7s %7s %6s %11s %7s %6s %8s %6s %9s %5s %5s %6s %7s %5s  %s\n' \
+    "rate/s" "calls" "ok" "failed" "unexpected" "retrans" "wall_s" "setup_ms" "proxy%" "cpu_s/1k" "uac%" "uas%" "drops" "mem_MB" "load" "result"
   best[$name]="" cpu_at_best[$name]="-" peak_mem[$name]=$base note[$name]=""
   local rate
   # JIT tiering, pools, first allocations: a short run at the first rate before anything is judged.
