@@ -58,7 +58,23 @@ internal static class Sipp
     }
 
     /// <summary>Starts <c>sipp -sn uas</c> on <paramref name="port"/> in the background; dispose stops it by pid.</summary>
-    public static SippServer StartUas(int port, string transport) => new(port, transport);
+    public static SippServer StartUas(int port, string transport) => new(port, transport, ["-sn", "uas"]);
+
+    /// <summary>
+    /// Starts a scenario file (<c>-sf</c>, e.g. <c>uas-rr.xml</c>) as the callee on <paramref name="port"/>; with
+    /// <paramref name="calls"/> it exits by itself after that many calls, so <see cref="SippServer.WaitForExitAsync"/>
+    /// tells whether every call succeeded on the callee's side too. Dispose stops it by pid.
+    /// </summary>
+    public static SippServer StartUasScenario(string scenario, int port, string transport, int? calls = null)
+    {
+        var args = new List<string> { "-sf", scenario, "-recv_timeout", "10000" };
+        if (calls is { } n)
+        {
+            args.AddRange(["-m", n.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        return new(port, transport, args);
+    }
 }
 
 /// <summary>A background SIPp UAS (the callee), killed with its process tree when disposed.</summary>
@@ -68,13 +84,20 @@ internal sealed class SippServer : IDisposable
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
 
-    public SippServer(int port, string transport)
+    public SippServer(int port, string transport, IEnumerable<string> scenarioArgs)
     {
         Port = port;
         var info = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("300");
+        info.ArgumentList.Add("sipp");
+        foreach (var arg in scenarioArgs)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         foreach (var arg in new[]
         {
-            "300", "sipp", "-sn", "uas", "-t", transport, "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-t", transport, "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
             "-buff_size", "4194304", "-nostdin", "-trace_err", "-error_file", Path.Combine(Path.GetTempPath(), $"sipp-uas-{port}-errors.log"),
         })
         {
@@ -91,6 +114,22 @@ internal sealed class SippServer : IDisposable
     public bool HasExited => _process.HasExited;
 
     public string Output => _process.HasExited ? _stdout.Result + _stderr.Result : "(running)";
+
+    /// <summary>Waits for the callee to exit by itself (it was started with a call count); null when it is still running at the timeout.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            await Task.WhenAll(_stdout, _stderr);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
 
     public void Dispose()
     {
