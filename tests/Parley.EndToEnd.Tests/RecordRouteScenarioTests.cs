@@ -38,11 +38,11 @@ public sealed class RecordRouteScenarioTests
             var calleeCode = await uas.WaitForExitAsync(CalleeExit);
             var context = $"{caller} exited {code}:\n{output}\n{callee} exited {calleeCode?.ToString(CultureInfo.InvariantCulture) ?? "(still running)"}:\n{uas.Output}\nparley:\n{parley.Output}";
             Assert.True(code == 0, context);
-            Assert.Equal(calls, SuccessfulCalls(output));
-            Assert.Equal(0, FailedCalls(output));
+            Assert.Equal(calls, Sipp.SuccessfulCalls(output));
+            Assert.Equal(0, Sipp.FailedCalls(output));
             Assert.True(calleeCode == 0, context);
-            Assert.Equal(calls, SuccessfulCalls(uas.Output));
-            Assert.Equal(0, FailedCalls(uas.Output));
+            Assert.Equal(calls, Sipp.SuccessfulCalls(uas.Output));
+            Assert.Equal(0, Sipp.FailedCalls(uas.Output));
             Assert.False(parley.HasExited);
         }
     }
@@ -62,19 +62,5 @@ public sealed class RecordRouteScenarioTests
     public async Task ScenarioPair_ThroughStatelessExample_NoFailure(string caller, string callee)
     {
         await RunPairAsync(caller, callee, calls: 10, rate: 20);
-    }
-
-    /// <summary>The cumulative "Successful call" count of SIPp's final screen.</summary>
-    private static int SuccessfulCalls(string output) => Counter(output, "Successful call");
-
-    private static int FailedCalls(string output) => Counter(output, "Failed call");
-
-    private static int Counter(string output, string name)
-    {
-        // "  Successful call        |        0                  |       20                 " — the last column is cumulative.
-        var line = output.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith(name, StringComparison.Ordinal));
-        Assert.True(line is not null, $"no '{name}' line in SIPp's output:\n{output}");
-        var cumulative = line.Split('|')[^1].Trim();
-        return int.Parse(cumulative, CultureInfo.InvariantCulture);
     }
 }

@@ -532,6 +532,18 @@ internal sealed partial class TmCore
                 return false;
             }
 
+            if (branch.Done && reply.StatusCode >= 300 && tx.IsInvite)
+            {
+                // A final reply after the branch ended (the 487 that answers the CANCEL tm sent when fr_inv_timeout
+                // fired): still acknowledged hop by hop (RFC 3261 §17.1.1.3), as OpenSIPS does, and not relayed.
+                if (LocalRequests.Ack(branch.RequestBytes, reply) is { } lateAck)
+                {
+                    SendBranch(branch, lateAck);
+                }
+
+                return true;
+            }
+
             var before = tx.LastResponse;
             tx.CurrentReply = (context, editor);
             try
@@ -934,8 +946,6 @@ internal sealed partial class TmCore
         {
         }
 
-        public void Terminated()
-        {
-        }
+        public void Terminated() => core.TryRelease(branch.Transaction);
     }
 }

@@ -140,7 +140,7 @@ internal sealed class TmTransaction : ITableTransaction, IServerTransactionActio
     {
         foreach (var b in Branches)
         {
-            if (!b.Done)
+            if (!b.Finished)
             {
                 return false;
             }
@@ -224,9 +224,13 @@ internal sealed class TmBranch : IClientTransactionActions
 
     public RouteHandle? ReplyRoute { get; set; }
 
+    /// <summary>The branch's client transaction has ended (a CANCEL it sent may still be running: see <see cref="Finished"/>).</summary>
     public bool Done => Invite is null && NonInvite is null
         || Invite is { State: ClientInviteState.Terminated }
         || NonInvite is { State: ClientNonInviteState.Terminated };
+
+    /// <summary>Nothing of the branch runs any more: its transaction and its CANCEL's.</summary>
+    public bool Finished => Done && Cancel is null or { State: ClientNonInviteState.Terminated };
 
     public bool ProvisionalReceived => Invite?.ProvisionalReceived ?? NonInvite?.ProvisionalReceived ?? false;
 

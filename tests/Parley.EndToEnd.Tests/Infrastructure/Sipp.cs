@@ -9,7 +9,7 @@ internal static class Sipp
     public static string Scenario(string name) => Path.Combine(AppContext.BaseDirectory, "Scenarios", name);
 
     /// <summary>Runs sipp to completion; returns its exit code (0: every call succeeded) and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string scenario, int remotePort, string transport, int calls, int rate)
+    public static async Task<(int ExitCode, string Output)> RunAsync(string scenario, int remotePort, string transport, int calls, int rate, params string[] extra)
     {
         var localPort = FreePorts.Next();
         var info = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -25,11 +25,38 @@ internal static class Sipp
             info.ArgumentList.Add(arg);
         }
 
+        foreach (var arg in extra)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
         using var process = Process.Start(info) ?? throw new InvalidOperationException("sipp did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>The cumulative "Successful call" count of SIPp's final screen.</summary>
+    public static int SuccessfulCalls(string output) => Counter(output, "Successful call");
+
+    /// <summary>The cumulative "Failed call" count of SIPp's final screen.</summary>
+    public static int FailedCalls(string output) => Counter(output, "Failed call");
+
+    private static int Counter(string output, string name)
+    {
+        // "  Successful call        |        0                  |       20                 " — the last column is cumulative.
+        string? line = null;
+        foreach (var l in output.Split('\n'))
+        {
+            if (l.TrimStart().StartsWith(name, StringComparison.Ordinal))
+            {
+                line = l;
+            }
+        }
+
+        Assert.True(line is not null, $"no '{name}' line in SIPp's output:\n{output}");
+        return int.Parse(line.Split('|')[^1].Trim(), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Runs a built-in scenario (<c>-sn uac</c>) towards <paramref name="remotePort"/>; returns exit code and output.</summary>
@@ -65,9 +92,10 @@ internal static class Sipp
     /// <paramref name="calls"/> it exits by itself after that many calls, so <see cref="SippServer.WaitForExitAsync"/>
     /// tells whether every call succeeded on the callee's side too. Dispose stops it by pid.
     /// </summary>
-    public static SippServer StartUasScenario(string scenario, int port, string transport, int? calls = null)
+    public static SippServer StartUasScenario(string scenario, int port, string transport, int? calls = null, params string[] extra)
     {
         var args = new List<string> { "-sf", scenario, "-recv_timeout", "10000" };
+        args.AddRange(extra);
         if (calls is { } n)
         {
             args.AddRange(["-m", n.ToString(CultureInfo.InvariantCulture)]);
