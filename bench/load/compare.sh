@@ -48,9 +48,13 @@ uacs=${SIPP_UACS:-1}
 warmup=${WARMUP_SECONDS:-3}
 
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+# --quick sets defaults first, so the other options override it whatever their order.
+for a in "$@"; do
+  [ "$a" = --quick ] && { quick=1; rates="100 200"; seconds=3; warmup=${WARMUP_SECONDS:-1}; }
+done
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) quick=1; rates="100 200"; seconds=3; warmup=${WARMUP_SECONDS:-1} ;;
+    --quick) ;;
     --rates) rates=$2; shift ;;
     --seconds) seconds=$2; shift ;;
     --only) only=$2; shift ;;
