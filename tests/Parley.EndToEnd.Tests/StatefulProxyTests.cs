@@ -161,12 +161,12 @@ public sealed class StatefulProxyTests
     {
         const int calls = 20;
         var uasPort = FreePorts.Next();
-        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls, "-lost", "10");
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-lossy.xml"), uasPort, "u1", calls);
         var (parley, port) = await StartExampleAsync(uasPort);
         await using (parley)
         {
             await Task.Delay(300);
-            var (code, output) = await Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), port, "u1", calls, 20, "-lost", "10");
+            var (code, output) = await Sipp.RunAsync(Sipp.Scenario("uac-lossy.xml"), port, "u1", calls, 20);
             AssertAllSucceeded(calls, code, output, uas, await uas.WaitForExitAsync(CalleeExit), parley);
         }
     }

@@ -20,7 +20,7 @@ public enum RrDirection
 /// dialog helpers <c>check_route_param</c>, <c>is_direction</c> and <c>$rr_params</c>. Every script function has a
 /// typed method here, for tests and for other modules (dialog registers a loose-route callback).
 /// </summary>
-public sealed partial class RrModule : ScriptModule
+public sealed partial class RrModule : ScriptModule, ITransactionStateCarrier
 {
     private static readonly ContextSlot<RrState> StateSlot = new();
 
@@ -51,6 +51,46 @@ public sealed partial class RrModule : ScriptModule
         ModuleParameter.Int("enable_full_lr", v => EnableFullLr = v != 0),
         ModuleParameter.Int("enable_socket_mismatch_warning", v => EnableSocketMismatchWarning = v != 0),
     ];
+
+    /// <summary>The Record-Route intent of the message (record_route/record_route_preset/add_rr_param), for tm's later branches.</summary>
+    public object? Capture(ScriptContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var state = context.GetState(StateSlot);
+        if (!state.RecordRouteDone && state.AddedParams.Length == 0)
+        {
+            return null;
+        }
+
+        return new RecordRouteSnapshot(state.RecordRouteDone, state.Preset, state.DoublePreset, state.Preset1.Span.ToArray(),
+            state.Preset2.Span.ToArray(), state.RecordRouteParams.Span.ToArray(), state.AddedParams.Span.ToArray());
+    }
+
+    public void Restore(ScriptContext context, object snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (snapshot is not RecordRouteSnapshot s)
+        {
+            return;
+        }
+
+        var state = context.GetState(StateSlot);
+        state.RecordRouteDone = s.Done;
+        state.Preset = s.Preset;
+        state.DoublePreset = s.DoublePreset;
+        Set(state.Preset1, s.Preset1);
+        Set(state.Preset2, s.Preset2);
+        Set(state.RecordRouteParams, s.Params);
+        Set(state.AddedParams, s.Added);
+
+        static void Set(ByteBuffer buffer, byte[] bytes)
+        {
+            buffer.Clear();
+            buffer.Append(bytes);
+        }
+    }
+
+    private sealed record RecordRouteSnapshot(bool Done, bool Preset, bool DoublePreset, byte[] Preset1, byte[] Preset2, byte[] Params, byte[] Added);
 
     public override void Register(ScriptRegistry registry)
     {

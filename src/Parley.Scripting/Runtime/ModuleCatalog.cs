@@ -77,3 +77,17 @@ public interface IHostedModule
 
     ValueTask StopAsync();
 }
+
+/// <summary>
+/// Per-message state of a module that belongs to the request's transaction too (OpenSIPS keeps it in the cloned
+/// request's lumps): tm captures it when it creates the transaction and restores it into the contexts that send new
+/// branches later (failure_route), so e.g. rr's Record-Route is added to serially forked branches as well.
+/// </summary>
+public interface ITransactionStateCarrier
+{
+    /// <summary>A snapshot of the module's state for the message in <paramref name="context"/>, or null when there is none.</summary>
+    object? Capture(ScriptContext context);
+
+    /// <summary>Puts a snapshot taken by <see cref="Capture"/> back into <paramref name="context"/>.</summary>
+    void Restore(ScriptContext context, object snapshot);
+}

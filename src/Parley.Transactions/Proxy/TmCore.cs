@@ -177,6 +177,18 @@ internal sealed partial class TmCore
         return new TmTransaction(this, identity, context.Edits.ToArray(), context.Source, _options.Timings);
     }
 
+    private static void CaptureCarriedState(ScriptContext context, TmTransaction tx)
+    {
+        tx.CarriedState.Clear();
+        foreach (var module in context.Registry.Modules)
+        {
+            if (module is ITransactionStateCarrier carrier && carrier.Capture(context) is { } snapshot)
+            {
+                tx.CarriedState.Add((carrier, snapshot));
+            }
+        }
+    }
+
     /// <summary><c>t_check_trans()</c> (tm manual): 1 when the request belongs to a transaction (a retransmission is absorbed and 0 returned; a CANCEL's INVITE exists), -1 otherwise.</summary>
     public int CheckTransaction(ScriptContext context)
     {
@@ -286,6 +298,10 @@ internal sealed partial class TmCore
             tx.Flags = context.Flags;
             tx.RelayFlags = flags;
             tx.FirstBranchOfSet = tx.Branches.Count;
+            if (context.RouteType != RouteType.Failure)
+            {
+                CaptureCarriedState(context, tx);
+            }
 
             var sent = 0;
             if (SendNewBranch(context, tx, null))
@@ -739,6 +755,11 @@ internal sealed partial class TmCore
             st.Transaction = tx;
             st.BranchIndex = best.Index;
             st.ReplyCode = best.Status;
+            foreach (var (carrier, snapshot) in tx.CarriedState)
+            {
+                carrier.Restore(context, snapshot);
+            }
+
             route.Run(context, RouteType.Failure);
             tx.Flags = context.Flags;
         }

@@ -103,6 +103,9 @@ internal sealed class TmTransaction : ITableTransaction, IServerTransactionActio
 
     public bool Released { get; set; }
 
+    /// <summary>Module state carried with the request (rr's Record-Route intent), restored into failure_route.</summary>
+    public List<(ITransactionStateCarrier Carrier, object Snapshot)> CarriedState { get; } = [];
+
     /// <summary>The reply being processed on a worker (valid only during <see cref="TmCore.HandleReply"/>).</summary>
     public (ScriptContext Context, Parley.Protocol.Writing.SipMessageEditor Editor)? CurrentReply { get; set; }
 
