@@ -139,18 +139,7 @@ internal sealed partial class TmCore
 
         if (m == RequestMatch.Retransmission)
         {
-            lock (tx.Gate)
-            {
-                if (tx.UasInvite is { } inv)
-                {
-                    inv.OnRequestRetransmission();
-                }
-                else
-                {
-                    tx.UasNonInvite?.OnRequestRetransmission();
-                }
-            }
-
+            AbsorbRetransmission(tx);
             return 0;
         }
 
@@ -226,6 +215,13 @@ internal sealed partial class TmCore
             return 1; // e2e ACK: the script relays it
         }
 
+        AbsorbRetransmission(tx);
+        return 0;
+    }
+
+    /// <summary>RFC 3261 §17.2.1/§17.2.2: a retransmitted request is absorbed; the server transaction resends its last response.</summary>
+    private void AbsorbRetransmission(TmTransaction tx)
+    {
         lock (tx.Gate)
         {
             if (tx.UasInvite is { } inv)
@@ -237,8 +233,20 @@ internal sealed partial class TmCore
                 tx.UasNonInvite?.OnRequestRetransmission();
             }
         }
+    }
 
-        return 0;
+    /// <summary>A branch's request retransmission (UDP, timer A/E), counted as OpenSIPS does: 1st, 2nd, 3rd, then T2.</summary>
+    public void RetransmitRequest(TmBranch branch)
+    {
+        branch.Retransmissions++;
+        (branch.Retransmissions switch
+        {
+            1 => Statistics.RetransmissionReqT1_1,
+            2 => Statistics.RetransmissionReqT1_2,
+            3 => Statistics.RetransmissionReqT1_3,
+            _ => Statistics.RetransmissionReqT2,
+        }).Increment();
+        SendBranch(branch, branch.RequestBytes);
     }
 
     /// <summary><c>t_relay([flags])</c>: the return codes of the tm manual (1, -1 … -6); 0 when the script must stop.</summary>

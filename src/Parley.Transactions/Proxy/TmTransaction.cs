@@ -237,7 +237,10 @@ internal sealed class TmBranch : IClientTransactionActions
 
     public bool ProvisionalReceived => Invite?.ProvisionalReceived ?? NonInvite?.ProvisionalReceived ?? false;
 
-    public void RetransmitRequest() => _core.SendBranch(this, RequestBytes);
+    /// <summary>How many times the request was retransmitted (tm's retransmission_req_* statistics).</summary>
+    public int Retransmissions { get; set; }
+
+    public void RetransmitRequest() => _core.RetransmitRequest(this);
 
     public void SendAck() => _core.SendAck(this);
 

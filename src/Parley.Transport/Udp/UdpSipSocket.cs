@@ -129,31 +129,37 @@ internal sealed class UdpSipSocket : IDisposable
         _stopping.Dispose();
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<SendResult> SendAsync(SipEndPoint destination, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one datagram. A UDP send completes at once (the kernel copies the datagram into the socket buffer), so
+    /// this uses the synchronous <c>sendto</c>: <see cref="Socket.SendToAsync(ReadOnlyMemory{byte}, SocketFlags, SocketAddress, CancellationToken)"/>
+    /// shares cached event args per socket and, with SIP workers and tm's timer thread sending on one socket at
+    /// once, failed under load inside .NET (NullReferenceException / "Null is not a valid value for e.RemoteEndPoint").
+    /// </summary>
+    public ValueTask<SendResult> SendAsync(SipEndPoint destination, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new ValueTask<SendResult>(SendResult.Canceled);
+        }
+
         var address = _sendAddresses.Rent();
         try
         {
             destination.WriteTo(address);
-            int sent = await _socket.SendToAsync(message, SocketFlags.None, address, cancellationToken);
+            int sent = _socket.SendTo(message.Span, SocketFlags.None, address);
             Interlocked.Increment(ref _counters.DatagramsSent);
             Interlocked.Add(ref _counters.DatagramBytesSent, sent);
-            return SendResult.Sent;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return SendResult.Canceled;
+            return new ValueTask<SendResult>(SendResult.Sent);
         }
         catch (SocketException ex)
         {
             Interlocked.Increment(ref _counters.SendFailures);
             TransportLog.UdpSendFailed(_logger, Listener, destination, ex.SocketErrorCode);
-            return ex.SocketErrorCode == SocketError.MessageSize ? SendResult.MessageTooLarge : SendResult.NetworkError;
+            return new ValueTask<SendResult>(ex.SocketErrorCode == SocketError.MessageSize ? SendResult.MessageTooLarge : SendResult.NetworkError);
         }
         catch (ObjectDisposedException)
         {
-            return SendResult.NotRunning;
+            return new ValueTask<SendResult>(SendResult.NotRunning);
         }
         finally
         {
