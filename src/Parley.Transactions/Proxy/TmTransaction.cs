@@ -109,11 +109,19 @@ internal sealed class TmTransaction : ITableTransaction, IServerTransactionActio
     /// <summary>The reply being processed on a worker (valid only during <see cref="TmCore.HandleReply"/>).</summary>
     public (ScriptContext Context, Parley.Protocol.Writing.SipMessageEditor Editor)? CurrentReply { get; set; }
 
+    private SipMessage? _parsed;
+
+    /// <summary>The stored request, parsed once (used under <see cref="Gate"/> only: local replies, failure_route).</summary>
     public SipMessage Parse()
     {
-        var message = new SipMessage();
-        SipParser.Parse(Request, 0, Request.Length, message, datagram: true);
-        return message;
+        if (_parsed is null)
+        {
+            var message = new SipMessage();
+            SipParser.Parse(Request, 0, Request.Length, message, datagram: true);
+            _parsed = message;
+        }
+
+        return _parsed;
     }
 
     public void RetransmitLastResponse() => _core.SendUpstream(this, LastResponse, retransmission: true);
