@@ -394,11 +394,20 @@ internal sealed partial class TmCore
         var mark = editor.Mark();
         try
         {
+            RouteHandle? branchReplyRoute = null;
             if (tx.BranchRoute is { } branchRoute)
             {
+                // A t_on_reply inside branch_route applies to this branch only (tm manual).
+                var transactionReplyRoute = st.ReplyRoute;
                 st.BranchIndex = index;
                 branchRoute.Run(context, RouteType.Branch);
                 st.BranchIndex = -1;
+                if (!ReferenceEquals(st.ReplyRoute, transactionReplyRoute))
+                {
+                    branchReplyRoute = st.ReplyRoute;
+                    st.ReplyRoute = transactionReplyRoute;
+                }
+
                 if (context.Dropped)
                 {
                     context.Dropped = false; // drop in branch_route discards this branch only
@@ -442,7 +451,7 @@ internal sealed partial class TmCore
                 Listener = listener,
                 Destination = target,
                 Transport = targets.Transport,
-                ReplyRoute = st.ReplyRoute is { } r && st.BranchIndex >= 0 ? r : null,
+                ReplyRoute = branchReplyRoute,
                 Minor = MinorBranchBit >= 0 && (context.BranchFlags & (1UL << MinorBranchBit)) != 0,
             };
             tx.Branches.Add(branch);
