@@ -499,8 +499,10 @@ public sealed partial class MiFifoServer : IAsyncDisposable
         }
 
         // .NET cannot open with O_NONBLOCK: the blocking open (it waits for the client to open its end for reading)
-        // runs on the pool and is given up after the timeout, as OpenSIPS gives up after its ENXIO retries.
-        var open = Task.Run(() => new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0));
+        // runs on a thread of its own and is given up after the timeout, as OpenSIPS gives up after its ENXIO retries.
+        // Not on the thread pool: a busy pool could start it after the timeout and fail a client that was waiting.
+        var open = Task.Factory.StartNew(() => new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         FileStream stream;
         try
         {
