@@ -683,7 +683,6 @@ internal sealed partial class TmCore
     {
         var tx = branch.Transaction;
         branch.Status = 408;
-        branch.TimedOutLocally = true;
         branch.FinalReply = null;
         (tx.IsInvite ? Statistics.TimeoutFinalResponseInv : Statistics.TimeoutFinalResponse).Increment();
         if (provisionalReceived && tx.IsInvite && !branch.CancelSent)

@@ -217,8 +217,6 @@ internal sealed class TmBranch : IClientTransactionActions
     /// <summary>The final response with the proxy's Via removed, ready to relay.</summary>
     public byte[]? FinalReply { get; set; }
 
-    public bool TimedOutLocally { get; set; }
-
     public bool Minor { get; set; }
 
     /// <summary>A CANCEL is wanted but no provisional arrived yet (RFC 3261 §9.1: wait for one).</summary>
@@ -257,8 +255,6 @@ internal sealed class TmBranch : IClientTransactionActions
     public void TimedOut(bool provisionalReceived) => _core.OnBranchTimeout(this, provisionalReceived);
 
     public void Terminated() => _core.TryRelease(Transaction);
-
-    void IClientTransactionActions.TimedOut(bool provisionalReceived) => TimedOut(provisionalReceived);
 
     private void OnTimer(TransactionTimer timer)
     {
