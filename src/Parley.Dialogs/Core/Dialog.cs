@@ -15,6 +15,7 @@ public sealed class Dialog : ITimerTarget
     internal const int DeleteTimerTag = 1;
 
     private DialogLeg[] _legs = new DialogLeg[2];
+    private string? _did;
 
     internal Dialog(DialogManager owner, DialogBucket bucket, byte[] callId, byte[] fromUri, byte[] toUri)
     {
@@ -36,7 +37,7 @@ public sealed class Dialog : ITimerTarget
     public uint Id { get; internal set; }
 
     /// <summary>The DID (<c>$DLG_did</c>, MI <c>ID</c>): reverse-hex entry and id.</summary>
-    public string Did => DialogId.Format(Entry, Id);
+    public string Did => _did ??= DialogId.Format(Entry, Id);
 
     /// <summary>MI's <c>db_id</c>.</summary>
     public ulong DbId => DialogId.DbId(Entry, Id);
