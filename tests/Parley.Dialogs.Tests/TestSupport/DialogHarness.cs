@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Dialogs.Core;
+using Parley.Dialogs.Management;
 using Parley.Dialogs.Profiles;
+using Parley.Management;
 using Parley.Management.Events;
 using Parley.Management.Statistics;
 using Parley.Protocol;
@@ -30,8 +32,9 @@ internal sealed class DialogHarness : IDisposable
         configure?.Invoke(Options);
         Profiles.Define(profilesNoValue ?? string.Empty, hasValue: false, Options.LogProfileHashSize);
         Profiles.Define(profilesWithValue ?? string.Empty, hasValue: true, Options.LogProfileHashSize);
-        Events = new EventBus(Statistics, Time, NullLoggerFactory.Instance);
+        Management = new ManagementServices(time: Time);
         Manager = new DialogManager(Options, Profiles, Statistics, Events, Time, NullLogger.Instance, new Random(7));
+        DialogMiCommands.Register(Management.Commands, Manager);
         if (withTm)
         {
             Manager.AttachTm(Tm);
@@ -48,9 +51,11 @@ internal sealed class DialogHarness : IDisposable
 
     public ProfileRegistry Profiles { get; } = new();
 
-    public StatisticsRegistry Statistics { get; } = new();
+    public ManagementServices Management { get; }
 
-    public EventBus Events { get; }
+    public StatisticsRegistry Statistics => Management.Statistics;
+
+    public EventBus Events => Management.Events;
 
     public DialogManager Manager { get; }
 
@@ -186,6 +191,17 @@ internal sealed class DialogHarness : IDisposable
         return ctx;
     }
 
+    /// <summary>Runs a JSON-RPC request through the MI dispatcher; the parsed response.</summary>
+    public System.Text.Json.Nodes.JsonNode Mi(string request)
+    {
+        var (status, body) = Management.Dispatcher.HandleAsync(Encoding.UTF8.GetBytes(request)).AsTask().GetAwaiter().GetResult();
+        Assert.Equal(200, status);
+        return System.Text.Json.Nodes.JsonNode.Parse(body!)!;
+    }
+
+    /// <summary>Runs the request the golden MANIFEST recorded for <paramref name="golden"/>.</summary>
+    public System.Text.Json.Nodes.JsonNode MiGolden(string golden) => Mi(Golden.Request(golden));
+
     /// <summary>Moves the clock and fires the dialog timers that fall due.</summary>
     public void Advance(TimeSpan by)
     {
@@ -196,7 +212,7 @@ internal sealed class DialogHarness : IDisposable
     public void Dispose()
     {
         Manager.Dispose();
-        Statistics.Dispose();
+        Management.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     private static SipListener Listener(int id, string text)
