@@ -28,7 +28,6 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
     private DialogManager? _manager;
     private ITmApiProvider? _tmProvider;
     private ScriptRegistry? _registry;
-    private RouteRunner? _runner;
     private CancellationTokenSource? _running;
     private Task _wheelTask = Task.CompletedTask;
 
@@ -102,16 +101,21 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
     public void Start(ProxyHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
+        AttachHost(host);
+        _running = new CancellationTokenSource();
+        _wheelTask = Manager.Wheel.RunAsync(_running.Token);
+    }
+
+    /// <summary>What <see cref="Start"/> does besides running the timers: tm's callbacks and the route runner.</summary>
+    internal void AttachHost(ProxyHost host)
+    {
         var manager = Manager;
         if (_tmProvider is not null)
         {
             manager.AttachTm(_tmProvider.TmApi);
         }
 
-        _runner = new RouteRunner(host, _registry!, _management.Time, manager);
-        manager.Routes = _runner;
-        _running = new CancellationTokenSource();
-        _wheelTask = manager.Wheel.RunAsync(_running.Token);
+        manager.Routes = new RouteRunner(host, _registry!, _management.Time, manager);
     }
 
     public async ValueTask StopAsync()

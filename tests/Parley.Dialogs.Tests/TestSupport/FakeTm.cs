@@ -11,7 +11,7 @@ namespace Parley.Dialogs.Tests.TestSupport;
 internal sealed class FakeTm : ITmApi
 {
     private readonly List<(TmCallbackType Types, TmCallback Callback, object? Parameter)> _global = [];
-    private readonly Dictionary<ScriptContext, FakeTransaction> _current = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ScriptContext, (FakeTransaction Tx, long Generation)> _current = new(ReferenceEqualityComparer.Instance);
     private readonly List<FakeTransaction> _all = [];
     private uint _label;
 
@@ -28,7 +28,9 @@ internal sealed class FakeTm : ITmApi
 
     public void RegisterCallback(TmCallbackType types, TmCallback callback, object? parameter = null) => _global.Add((types, callback, parameter));
 
-    public ITmTransaction? Current(ScriptContext context) => _current.TryGetValue(context, out var tx) && !tx.Deleted ? tx : null;
+    /// <summary>t_gett: the transaction of the message the context is processing now (a new message has none until t_newtran).</summary>
+    public ITmTransaction? Current(ScriptContext context) =>
+        _current.TryGetValue(context, out var entry) && entry.Generation == context.Generation && !entry.Tx.Deleted ? entry.Tx : null;
 
     public ITmTransaction? FindInvite(string callId, uint cseq) => null;
 
@@ -72,7 +74,7 @@ internal sealed class FakeTm : ITmApi
         var request = context.Msg;
         var tx = new FakeTransaction(request.Method, 100 + _all.Count, ++_label, request.Detach());
         _all.Add(tx);
-        _current[context] = tx;
+        _current[context] = (tx, context.Generation);
         foreach (var (types, callback, parameter) in _global)
         {
             if ((types & TmCallbackType.RequestIn) != 0)
