@@ -94,13 +94,15 @@ internal sealed partial class TmCore
         var local = new LocalUac(request, ackSuccess);
         var tx = new TmTransaction(this, identity, draft, _options.Timings, local);
         Table.Insert(tx);
-        Span<byte> branchId = stackalloc byte[BranchId.MaxLength];
-        var branchLength = BranchId.Write(branchId, tx.Bucket, tx.Label, 0);
-        var bytes = UacMessages.Build(request, callId, from, cseq, listener, branchId[..branchLength], host.UserAgentHeader);
-        bytes = RunLocalRoute(bytes, request.Context);
-        if (_options.LocalRequestRoute is { } readOnlyRoute)
+        byte[] bytes;
+        try
         {
-            RunReadOnly(readOnlyRoute, bytes, default);
+            bytes = BuildLocal(tx, request, callId, from, cseq, listener);
+        }
+        catch
+        {
+            Table.Remove(tx); // never sent: nothing would ever release it
+            throw;
         }
 
         lock (tx.Gate)
@@ -138,6 +140,21 @@ internal sealed partial class TmCore
         }
 
         return await local.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The request with the transaction's branch, through local_route (edits kept) and local_request_route (read only).</summary>
+    private byte[] BuildLocal(TmTransaction tx, UacRequest request, string callId, string from, uint cseq, SipListener listener)
+    {
+        Span<byte> branchId = stackalloc byte[BranchId.MaxLength];
+        var branchLength = BranchId.Write(branchId, tx.Bucket, tx.Label, 0);
+        var bytes = UacMessages.Build(request, callId, from, cseq, listener, branchId[..branchLength], Host.UserAgentHeader);
+        bytes = RunLocalRoute(bytes, request.Context);
+        if (_options.LocalRequestRoute is { } readOnlyRoute)
+        {
+            RunReadOnly(readOnlyRoute, bytes, default);
+        }
+
+        return bytes;
     }
 
     /// <summary>A reply on a local transaction's branch (under its lock): provisionals to the caller, the final one completes it.</summary>

@@ -373,3 +373,31 @@ public sealed class TmUacTests
         Assert.Equal("X-A: 1 folded\r\nContent-Type: text/plain\r\n", h.Rest);
     }
 }
+
+public sealed class UacMessagesTests
+{
+    [Theory]
+    [InlineData("<sip:a@b>", "<sip:a@b>;tag=t1")]
+    [InlineData("Bob <sip:a@b>;tag=mine", "Bob <sip:a@b>;tag=mine")]
+    [InlineData("sip:a@b", "sip:a@b;tag=t1")]
+    [InlineData("sip:a@b;transport=tcp", "<sip:a@b;transport=tcp>;tag=t1")]
+    [InlineData("<sip:a@b;tag=uri-param>", "<sip:a@b;tag=uri-param>;tag=t1")]
+    public void EnsureFromTag_AddsOnlyWhenMissing(string from, string expected) =>
+        Assert.Equal(expected, Parley.Transactions.Proxy.UacMessages.EnsureFromTag(from, "t1"));
+
+    [Theory]
+    [InlineData("sip:a@b", "<sip:a@b>")]
+    [InlineData("BOB sip:userB@mydomain.net", "BOB <sip:userB@mydomain.net>")]
+    [InlineData("\"Bob B\" <sip:b@c>", "\"Bob B\" <sip:b@c>")]
+    public void NameAddr_DisplayAndUri(string text, string expected) =>
+        Assert.Equal(expected, Parley.Transactions.Proxy.UacMessages.NameAddr(text));
+
+    [Fact]
+    public void WithBody_ReplacesEmptyBody()
+    {
+        var reply = Encoding.ASCII.GetBytes("SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+        Assert.Equal("SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\nContent-Length: 3\r\n\r\nabc",
+            Encoding.ASCII.GetString(Parley.Transactions.Proxy.UacMessages.WithBody(reply, "abc"u8.ToArray())));
+        Assert.Same(reply, Parley.Transactions.Proxy.UacMessages.WithBody(reply, null));
+    }
+}
