@@ -19,7 +19,7 @@ namespace Parley.Transactions;
 /// <c>$T_branch_idx</c>, <c>$T_id</c>, <c>$T_ruri</c>, every parameter, the <c>tm:</c> statistics, and stateful
 /// replies for <c>send_reply</c>.
 /// </summary>
-public sealed class TmModule : ScriptModule, IReplyHandler, IStatefulReplier, IHostedModule, IDisposable
+public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulReplier, IHostedModule, IDisposable
 {
     private readonly ManagementServices _management;
     private readonly TmOptions _options = new();
@@ -58,6 +58,7 @@ public sealed class TmModule : ScriptModule, IReplyHandler, IStatefulReplier, IH
         Add(registry, "t_check_status", 1, 1, Transactional, BindCheckStatus);
         Add(registry, "t_was_cancelled", 0, 0, RouteMask.Failure | RouteMask.OnReply | RouteMask.Branch, _ => WasCancelled);
         Add(registry, "t_add_cancel_reason", 1, 1, RouteMask.Request, BindCancelReason);
+        RegisterUac(registry);
         registry.AddPseudoVariable("T_reply_code", _ => new PvAccessor("$T_reply_code", ReplyCode));
         registry.AddPseudoVariable("T_branch_idx", _ => new PvAccessor("$T_branch_idx", c =>
             c.GetState(TmCore.StateSlot) is { BranchIndex: >= 0 } s ? ScriptValue.FromInt(s.BranchIndex) : ScriptValue.Null));
@@ -96,6 +97,7 @@ public sealed class TmModule : ScriptModule, IReplyHandler, IStatefulReplier, IH
         }
 
         _core = core;
+        OnCoreCreated(core);
         return null;
     }
 

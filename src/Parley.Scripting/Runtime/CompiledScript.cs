@@ -14,6 +14,7 @@ public sealed class CompiledScript
     {
         Registry = registry;
         _named = named;
+        registry.Script = this;
         main.TryGetValue(RouteType.Request, out var request);
         main.TryGetValue(RouteType.OnReply, out var reply);
         main.TryGetValue(RouteType.Error, out var error);

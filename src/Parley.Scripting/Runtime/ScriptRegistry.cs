@@ -90,6 +90,9 @@ public sealed class ScriptRegistry
 
     internal void AddModule(ScriptModule module) => _modules.Add(module);
 
+    /// <summary>The script compiled over this registry, once compilation succeeded (modules find routes by name here, e.g. tm's local_route).</summary>
+    public CompiledScript? Script { get; internal set; }
+
     /// <summary>The transaction module's replier, when tm is loaded (used by signaling's <c>send_reply</c>).</summary>
     public IStatefulReplier? StatefulReplier { get; set; }
 

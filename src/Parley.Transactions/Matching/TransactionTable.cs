@@ -35,6 +35,7 @@ public sealed class TransactionTable<T>
     private readonly int _stripeMask;
     private readonly List<T>?[] _buckets = new List<T>?[TmHash.TableSize];
     private readonly uint[] _nextLabel = new uint[TmHash.TableSize];
+    private readonly uint[] _inserted = new uint[TmHash.TableSize];
     private int _count;
 
     /// <param name="stripes">Number of locks, a power of two (default 256).</param>
@@ -187,9 +188,42 @@ public sealed class TransactionTable<T>
         }
     }
 
+    /// <summary>Transactions ever inserted in one bucket (OpenSIPS's <c>acc_entries</c>, MI <c>t_hash</c>'s "Total").</summary>
+    public long BucketTotal(int bucket)
+    {
+        CheckBucket(bucket);
+        lock (_stripes[bucket & _stripeMask])
+        {
+            return _inserted[bucket];
+        }
+    }
+
+    /// <summary>The first transaction of <paramref name="bucket"/> that <paramref name="match"/> accepts (t_lookup_callid), or null.</summary>
+    public T? Find<TState>(int bucket, TState state, Func<T, TState, bool> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        CheckBucket(bucket);
+        lock (_stripes[bucket & _stripeMask])
+        {
+            if (_buckets[bucket] is { } list)
+            {
+                foreach (var t in list)
+                {
+                    if (match(t, state))
+                    {
+                        return t;
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+
     private void InsertLocked(T transaction, int bucket)
     {
         transaction.Label = _nextLabel[bucket]++;
+        _inserted[bucket]++;
         (_buckets[bucket] ??= new List<T>(2)).Add(transaction);
         Interlocked.Increment(ref _count);
     }

@@ -144,6 +144,7 @@ internal sealed partial class TmCore
         }
 
         st.Transaction = tx;
+        OnRequestIn(context, tx);
         Statistics.UasTransactions.Increment();
         if (tx.IsInvite && _options.Auto100Trying)
         {
@@ -268,6 +269,7 @@ internal sealed partial class TmCore
         if (request.Is(SipMethod.Ack) && st.Transaction is null)
         {
             var r = NewTransaction(context);
+            OnE2EAck(context, r);
             return r == 0 ? 0 : StatelessForwarder.Forward(context, null); // ACK of a proxied 2xx: end to end, stateless
         }
 
@@ -367,6 +369,7 @@ internal sealed partial class TmCore
         lock (target.Gate)
         {
             target.Cancelled = true;
+            OnCancelled(target, context);
             CancelPendingBranches(target, reason, except: -1);
         }
 
@@ -455,6 +458,7 @@ internal sealed partial class TmCore
                 Minor = MinorBranchBit >= 0 && (context.BranchFlags & (1UL << MinorBranchBit)) != 0,
             };
             tx.Branches.Add(branch);
+            OnBranchBuilt(context, branch);
             Host.Sender.Send(listener, targets.Transport, target, buffer, length, 0);
             var reliable = targets.Transport != SipTransport.Udp;
             if (tx.IsInvite)
@@ -468,6 +472,7 @@ internal sealed partial class TmCore
                 branch.NonInvite.Start();
             }
 
+            OnBranchSent(context, branch);
             Statistics.UacTransactions.Increment();
             return true;
         }
@@ -565,6 +570,8 @@ internal sealed partial class TmCore
                 return false;
             }
 
+            OnResponseIn(context, branch);
+
             if (branch.Done && reply.StatusCode >= 300 && tx.IsInvite)
             {
                 // A final reply after the branch ended (the 487 that answers the CANCEL tm sent when fr_inv_timeout
@@ -611,6 +618,7 @@ internal sealed partial class TmCore
 
         var (context, editor) = current;
         branch.Status = status;
+        if (tx.IsLocal) { OnLocalResponse(branch, status, context); return; } // a UAC transaction: no onreply_route, no relaying
 
         // onreply routes: the branch's, then the transaction's (tm manual t_on_reply), with the transaction's flags.
         var st = context.GetState(StateSlot);
@@ -682,6 +690,7 @@ internal sealed partial class TmCore
     public void OnBranchTimeout(TmBranch branch, bool provisionalReceived)
     {
         var tx = branch.Transaction;
+        if (tx.IsLocal) { OnLocalTimeout(branch, provisionalReceived); return; }
         branch.Status = 408;
         branch.FinalReply = null;
         (tx.IsInvite ? Statistics.TimeoutFinalResponseInv : Statistics.TimeoutFinalResponse).Increment();
@@ -724,6 +733,8 @@ internal sealed partial class TmCore
             return;
         }
 
+        OnFailure(tx, best);
+
         // Minor branches still pending are not waited for (minor_branch_flag): cancel them.
         CancelPendingBranches(tx, null, except: -1);
 
@@ -740,6 +751,7 @@ internal sealed partial class TmCore
 
         if (best.FinalReply is { } bytes)
         {
+            OnStoredReplyOut(tx, best, bytes, Api.TmCallbackType.ResponsePreOut);
             tx.LastResponse = bytes;
             tx.LastStatus = best.Status;
             Statistics.RelayedReplies.Increment();
@@ -747,6 +759,8 @@ internal sealed partial class TmCore
             {
                 SendUpstream(tx, bytes, retransmission: false);
             }
+
+            OnStoredReplyOut(tx, best, bytes, Api.TmCallbackType.ResponseOut);
         }
         else
         {
@@ -803,6 +817,7 @@ internal sealed partial class TmCore
 
     private void RelayReply(TmTransaction tx, SipMessageEditor editor, int status)
     {
+        OnRelayPreOut(tx, status);
         editor.PopVia();
         var bytes = editor.ToArray();
         tx.LastResponse = bytes;
@@ -812,6 +827,8 @@ internal sealed partial class TmCore
         {
             SendUpstream(tx, bytes, retransmission: false);
         }
+
+        OnRelayOut(tx, status);
     }
 
     private void CancelPendingBranches(TmTransaction tx, byte[]? reason, int except)
@@ -895,7 +912,7 @@ internal sealed partial class TmCore
         Host.Sender.Send(tx.Source.Listener, tx.Source.Transport, tx.ReplyDestination, buffer, bytes.Length, tx.Source.ConnectionId);
     }
 
-    private void SendLocalReply(TmTransaction tx, int code, string reason, byte[]? extraHeaders = null)
+    private void SendLocalReply(TmTransaction tx, int code, string reason, byte[]? extraHeaders = null, byte[]? body = null)
     {
         if (code > 100 && tx.LocalTag.Length == 0)
         {
@@ -905,7 +922,7 @@ internal sealed partial class TmCore
         }
 
         var request = tx.Parse();
-        var bytes = SipResponseWriter.ToArray(request, code, Encoding.UTF8.GetBytes(reason), code > 100 ? tx.LocalTag : default, extraHeaders);
+        var bytes = WithBody(SipResponseWriter.ToArray(request, code, Encoding.UTF8.GetBytes(reason), code > 100 ? tx.LocalTag : default, extraHeaders), body);
         tx.LastResponse = bytes;
         tx.LastStatus = code;
         Statistics.LocalReplies.Increment();
@@ -917,6 +934,7 @@ internal sealed partial class TmCore
         if (UasAccepts(tx, code))
         {
             SendUpstream(tx, bytes, retransmission: false);
+            OnLocalReplyOut(tx, code, bytes);
         }
     }
 
@@ -946,6 +964,7 @@ internal sealed partial class TmCore
             }
 
             tx.Released = true;
+            OnDeleted(tx);
             tx.UasTimers.StopAll();
             foreach (var b in tx.Branches)
             {

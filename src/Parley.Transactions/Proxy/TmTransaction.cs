@@ -10,7 +10,7 @@ namespace Parley.Transactions.Proxy;
 /// One proxied transaction (OpenSIPS's <c>struct cell</c>): the server side towards the caller and the client branches
 /// towards the callees. Everything in it is read and changed under <see cref="Gate"/>.
 /// </summary>
-internal sealed class TmTransaction : ITableTransaction, IServerTransactionActions
+internal sealed partial class TmTransaction : ITableTransaction, IServerTransactionActions, Api.ITmTransaction
 {
     private readonly TmCore _core;
 
@@ -40,7 +40,7 @@ internal sealed class TmTransaction : ITableTransaction, IServerTransactionActio
 
     public TransactionIdentity Identity { get; }
 
-    TransactionIdentity? ITableTransaction.Identity => Identity;
+    TransactionIdentity? ITableTransaction.Identity => IsLocal ? null : Identity; // local (UAC) transactions match no request
 
     public int Bucket { get; }
 
@@ -49,7 +49,7 @@ internal sealed class TmTransaction : ITableTransaction, IServerTransactionActio
     public bool IsInvite => Identity.Method == SipMethod.Invite;
 
     /// <summary>The request as received, with received/rport and the script's edits up to the relay (OpenSIPS's clone).</summary>
-    public byte[] Request { get; }
+    public byte[] Request { get; private set; }
 
     public MessageSource Source { get; }
 
@@ -161,7 +161,7 @@ internal sealed class TmTransaction : ITableTransaction, IServerTransactionActio
     }
 
     public bool ServerSideDone() =>
-        UasInvite is { State: ServerInviteState.Terminated } || UasNonInvite is { State: ServerNonInviteState.Terminated };
+        IsLocal || UasInvite is { State: ServerInviteState.Terminated } || UasNonInvite is { State: ServerNonInviteState.Terminated };
 
     public override string ToString() => Identity.ToString();
 }
