@@ -442,6 +442,33 @@ public sealed class TmBranchControlTests
         Assert.False(h.CallerGot(486));
     }
 
+    [Fact]
+    public void LocalRequests_ExtraHeaders_EndTheHeaderSectionOfCancelAndAck()
+    {
+        var sent = System.Text.Encoding.ASCII.GetBytes("INVITE sip:bob@10.0.0.2:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1a.2b.0\r\n" +
+            "From: <sip:alice@a.example>;tag=f1\r\nTo: <sip:bob@b.example>\r\nCall-ID: c1@x\r\nCSeq: 7 INVITE\r\nX-Origin: 1\r\nContent-Length: 0\r\n\r\n");
+        var extra = "X-Origin: 1\r\n"u8.ToArray();
+        var cancel = System.Text.Encoding.ASCII.GetString(Parley.Transactions.Proxy.LocalRequests.Cancel(sent, "SIP;cause=487"u8, extra)!);
+        Assert.EndsWith("\r\nReason: SIP;cause=487\r\nX-Origin: 1\r\nContent-Length: 0\r\n\r\n", cancel, StringComparison.Ordinal);
+        var reply = TmScriptHarness.Parse("SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1a.2b.0\r\n" +
+            "From: <sip:alice@a.example>;tag=f1\r\nTo: <sip:bob@b.example>;tag=t9\r\nCall-ID: c1@x\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n");
+        var ack = System.Text.Encoding.ASCII.GetString(Parley.Transactions.Proxy.LocalRequests.Ack(sent, reply, extra)!);
+        Assert.EndsWith("\r\nMax-Forwards: 70\r\nX-Origin: 1\r\nContent-Length: 0\r\n\r\n", ack, StringComparison.Ordinal);
+        TmScriptHarness.Parse(ack);
+        Assert.DoesNotContain("X-Origin", System.Text.Encoding.ASCII.GetString(Parley.Transactions.Proxy.LocalRequests.Ack(sent, reply)!), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", 0)]
+    [InlineData("a", 1)]
+    [InlineData("O", 2)]
+    [InlineData("ao", 3)]
+    public void ParseCancelBranchFlags_Letters(string text, int expected)
+    {
+        Assert.Equal(expected, (int)TmModule.ParseCancelBranchFlags(text, out var error)!);
+        Assert.Null(error);
+    }
+
     private static string BranchOf(Sent request)
     {
         var start = request.Text.IndexOf("branch=", StringComparison.Ordinal);
