@@ -29,6 +29,19 @@ public sealed partial class TmModule
         registry.AddPseudoVariable("T_branch_last_reply_code", BindBranchLastReplyCode);
     }
 
+    /// <summary>
+    /// Points the routes run on <paramref name="context"/> at the transaction whose <c>$T_id</c> is
+    /// <paramref name="transactionId"/>, as OpenSIPS's event_routing does before a notification route: there
+    /// <c>t_inject_branches</c> and <c>t_wait_no_more_branches</c> act on it. For modules (no script function: OpenSIPS
+    /// has none); false when no such transaction is alive.
+    /// </summary>
+    public bool SetRemoteTransaction(ScriptContext context, string transactionId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(transactionId);
+        return Core.SetRemoteTransaction(context, transactionId);
+    }
+
     /// <summary>Parses <c>t_cancel_branch</c>'s flags: "a" all, "o" others, none the current branch; null for anything else.</summary>
     internal static CancelBranchFlags? ParseCancelBranchFlags(string text, out string? error)
     {

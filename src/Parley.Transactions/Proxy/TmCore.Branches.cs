@@ -1,11 +1,9 @@
 using Microsoft.Extensions.Logging;
-using Parley.Protocol;
 using Parley.Protocol.Writing;
 using Parley.Scripting.Runtime;
 using Parley.Scripting.Syntax;
 using Parley.Transactions.Matching;
 using Parley.Transactions.StateMachines;
-using Parley.Transport;
 
 namespace Parley.Transactions.Proxy;
 

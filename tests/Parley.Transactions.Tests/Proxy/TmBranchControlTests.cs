@@ -324,7 +324,7 @@ public sealed class TmBranchControlTests
         var context = Parley.Scripting.Runtime.ScriptContext.Create(h.Host, h.Registry);
         context.BeginWithoutMessage(Parley.Scripting.Syntax.RouteType.Event);
         context.Branches.Add(new Parley.Scripting.Runtime.ScriptBranch("sip:erin@10.0.0.3:5070"));
-        Assert.True(h.Tm.Core.SetRemoteTransaction(context, Parley.Transactions.Matching.BranchId.TransactionId(tid.Bucket, tid.Label)));
+        Assert.True(h.Tm.SetRemoteTransaction(context, Parley.Transactions.Matching.BranchId.TransactionId(tid.Bucket, tid.Label)));
         Assert.Equal(1, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Message, cancelExisting: true));
 
         var injected = Assert.Single(h.Requests(Uas2, "INVITE"));
