@@ -52,9 +52,9 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
         Add(registry, "t_reply", 2, 2, RequestOrFailure, BindReply);
         Add(registry, "t_newtran", 0, 0, RouteMask.Request, _ => c => Core.NewTransaction(c) switch { 1 => 1, 0 => 0, _ => -1 });
         Add(registry, "t_check_trans", 0, 0, RouteMask.Request | RouteMask.Branch | RouteMask.Failure, _ => c => Core.CheckTransaction(c));
-        Add(registry, "t_on_failure", 1, 1, RequestOrFailure | RouteMask.Branch, b => BindRoute(b, RouteType.Failure, (s, r) => s.FailureRoute = r));
-        Add(registry, "t_on_reply", 1, 1, RequestOrFailure | RouteMask.Branch, b => BindRoute(b, RouteType.OnReply, (s, r) => s.ReplyRoute = r));
-        Add(registry, "t_on_branch", 1, 1, RequestOrFailure, b => BindRoute(b, RouteType.Branch, (s, r) => s.BranchRoute = r));
+        Add(registry, "t_on_failure", 1, 1, Transactional, b => BindRoute(b, RouteType.Failure, (s, r) => s.FailureRoute = r));
+        Add(registry, "t_on_reply", 1, 1, Transactional, b => BindRoute(b, RouteType.OnReply, (s, r) => s.ReplyRoute = r));
+        Add(registry, "t_on_branch", 1, 1, Transactional, b => BindRoute(b, RouteType.Branch, (s, r) => s.BranchRoute = r));
         Add(registry, "t_check_status", 1, 1, Transactional, BindCheckStatus);
         Add(registry, "t_was_cancelled", 0, 0, RouteMask.Failure | RouteMask.OnReply | RouteMask.Branch, _ => WasCancelled);
         Add(registry, "t_add_cancel_reason", 1, 1, RouteMask.Request, BindCancelReason);
@@ -68,6 +68,7 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
             c.GetState(TmCore.StateSlot) is { Transaction: { } t, BranchIndex: >= 0 } s && s.BranchIndex < t.Branches.Count
                 ? ScriptValue.FromString(t.Branches[s.BranchIndex].Uri)
                 : c.RequestUriValue));
+        RegisterBranchControl(registry);
     }
 
     public override string? Initialize(ScriptRegistry registry)
@@ -245,8 +246,9 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
             var st = context.GetState(TmCore.StateSlot);
             set(st, route);
 
-            // Armed from within a transaction's route (failure or branch): applies to that transaction directly.
-            if (st.Transaction is { } tx && context.RouteType is RouteType.Failure)
+            // Armed once the transaction exists (request route after t_newtran, failure and onreply routes): applies to
+            // it directly, as OpenSIPS's t_on_* do with a current T; a branch route's t_on_reply stays per branch.
+            if (st.Transaction is { } tx && context.RouteType is RouteType.Failure or RouteType.OnReply or RouteType.Request)
             {
                 lock (tx.Gate)
                 {

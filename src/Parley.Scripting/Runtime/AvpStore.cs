@@ -99,6 +99,46 @@ public sealed class AvpStore
         }
     }
 
+    /// <summary>True when no slot holds a value.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            foreach (var slot in _touched)
+            {
+                if (_slots[slot] is { Count: > 0 })
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Replaces every value with those of <paramref name="source"/>, in the same order (tm keeps a transaction's AVPs
+    /// this way, apart from the messages' stores). Values are shared: stored values are immutable.
+    /// </summary>
+    public void CopyFrom(AvpStore source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (ReferenceEquals(source, this))
+        {
+            return;
+        }
+
+        Clear();
+        foreach (var slot in source._touched)
+        {
+            // A slot emptied and filled again is listed twice: copy it once.
+            if (source._slots[slot] is { Count: > 0 } values && List(slot) is { Count: 0 } destination)
+            {
+                destination.AddRange(values);
+            }
+        }
+    }
+
     /// <summary>Empties every slot used since the last clear.</summary>
     public void Clear()
     {

@@ -6,21 +6,25 @@ namespace Parley.Transactions.Proxy;
 /// <summary>
 /// The requests tm makes for a branch from the request it sent on it: the CANCEL (RFC 3261 §9.1: same Request-URI,
 /// Call-ID, From, To, CSeq number and Route set, only the proxy's own Via, method CANCEL) and the hop-by-hop ACK for a
-/// non-2xx final response (§17.1.1.3: the same, but the To of the response and method ACK).
+/// non-2xx final response (§17.1.1.3: the same, but the To of the response and method ACK). The transaction's
+/// <c>t_add_hdrs</c> lines, when given, end the header section of both.
 /// </summary>
 public static class LocalRequests
 {
     /// <summary>Builds a CANCEL for the request in <paramref name="sent"/>; null when it cannot be parsed.</summary>
-    public static byte[]? Cancel(ReadOnlySpan<byte> sent, ReadOnlySpan<byte> reason) => Build(sent, "CANCEL"u8, default, reason);
+    /// <param name="extraHeaders">Whole header lines, each ending in CRLF, to add (tm's <c>t_add_hdrs</c>); empty for none.</param>
+    public static byte[]? Cancel(ReadOnlySpan<byte> sent, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default) =>
+        Build(sent, "CANCEL"u8, default, reason, extraHeaders);
 
     /// <summary>Builds the ACK for <paramref name="response"/>'s To; null when the request cannot be parsed.</summary>
-    public static byte[]? Ack(ReadOnlySpan<byte> sent, SipMessage response)
+    /// <param name="extraHeaders">Whole header lines, each ending in CRLF, to add (tm's <c>t_add_hdrs</c>); empty for none.</param>
+    public static byte[]? Ack(ReadOnlySpan<byte> sent, SipMessage response, ReadOnlySpan<byte> extraHeaders = default)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return response.TryGetTo(out var to) ? Build(sent, "ACK"u8, response[to.Value], default) : null;
+        return response.TryGetTo(out var to) ? Build(sent, "ACK"u8, response[to.Value], default, extraHeaders) : null;
     }
 
-    private static byte[]? Build(ReadOnlySpan<byte> sent, ReadOnlySpan<byte> method, ReadOnlySpan<byte> toOverride, ReadOnlySpan<byte> reason)
+    private static byte[]? Build(ReadOnlySpan<byte> sent, ReadOnlySpan<byte> method, ReadOnlySpan<byte> toOverride, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders)
     {
         var bytes = sent.ToArray();
         var request = new SipMessage();
@@ -68,6 +72,7 @@ public static class LocalRequests
             Append(w, "\r\n"u8);
         }
 
+        Append(w, extraHeaders);
         Append(w, "Content-Length: 0\r\n\r\n"u8);
         return w.WrittenSpan.ToArray();
     }

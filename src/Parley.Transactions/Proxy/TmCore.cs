@@ -31,9 +31,20 @@ internal sealed class TmState : IContextState
 
     public byte[]? CancelReason { get; set; }
 
+    /// <summary><c>$T_fr_timeout</c> / <c>$T_fr_inv_timeout</c> written before the transaction exists (applied when it is created).</summary>
+    public TimeSpan? FrTimeout { get; set; }
+
+    public TimeSpan? FrInvTimeout { get; set; }
+
+    /// <summary>A transaction another module pointed this route at (OpenSIPS's remote T, e.g. for an event route).</summary>
+    public TmTransaction? RemoteTransaction { get; set; }
+
     public void Reset()
     {
         Transaction = null;
+        FrTimeout = null;
+        FrInvTimeout = null;
+        RemoteTransaction = null;
         BranchIndex = -1;
         ReplyCode = 0;
         FailureRoute = null;
@@ -144,6 +155,7 @@ internal sealed partial class TmCore
         }
 
         st.Transaction = tx;
+        ApplyPendingTimeouts(st, tx);
         OnRequestIn(context, tx);
         Statistics.UasTransactions.Increment();
         if (tx.IsInvite && _options.Auto100Trying)
@@ -310,9 +322,11 @@ internal sealed partial class TmCore
             tx.Flags = context.Flags;
             tx.RelayFlags = flags;
             tx.FirstBranchOfSet = tx.Branches.Count;
+            KeepWaitingBranchInSet(tx);
             if (context.RouteType != RouteType.Failure)
             {
                 CaptureCarriedState(context, tx);
+                CaptureAvps(context, tx);
             }
 
             var sent = 0;
@@ -373,6 +387,7 @@ internal sealed partial class TmCore
             target.Cancelled = true;
             OnCancelled(target, context);
             CancelPendingBranches(target, reason, except: -1);
+            StopWaitingOnCancel(target);
         }
 
         context.Replied = true;
@@ -382,6 +397,7 @@ internal sealed partial class TmCore
     private bool SendNewBranch(ScriptContext context, TmTransaction tx, ScriptBranch? extra)
     {
         var index = tx.Branches.Count;
+        ResetBranchAvps(tx, index);
         var savedDu = context.DestinationUri;
         var savedFlags = context.BranchFlags;
         var ruriChanged = context.RequestUriChanged;
@@ -428,6 +444,7 @@ internal sealed partial class TmCore
                 return false;
             }
 
+            AppendExtraHeaders(editor, tx);
             var host = context.Host;
             var size = editor.GetLength() + 256;
             var transport = host.Resolver.SelectTransport(hop.Transport, hop.Sips, size);
@@ -578,7 +595,7 @@ internal sealed partial class TmCore
             {
                 // A final reply after the branch ended (the 487 that answers the CANCEL tm sent when fr_inv_timeout
                 // fired): still acknowledged hop by hop (RFC 3261 §17.1.1.3), as OpenSIPS does, and not relayed.
-                if (LocalRequests.Ack(branch.RequestBytes, reply) is { } lateAck)
+                if (LocalRequests.Ack(branch.RequestBytes, reply, tx.ExtraHeaders) is { } lateAck)
                 {
                     SendBranch(branch, lateAck);
                 }
@@ -628,6 +645,7 @@ internal sealed partial class TmCore
         st.BranchIndex = branch.Index;
         st.ReplyCode = status;
         context.Flags = tx.Flags;
+        LoadReplyAvps(context, tx);
         foreach (var route in (ReadOnlySpan<RouteHandle?>)[branch.ReplyRoute, tx.ReplyRoute])
         {
             if (route is null)
@@ -639,6 +657,7 @@ internal sealed partial class TmCore
             if (context.Dropped && status < 200)
             {
                 tx.Flags = context.Flags;
+                SaveReplyAvps(context, tx);
                 return; // drop is honoured for provisional replies only
             }
 
@@ -646,6 +665,7 @@ internal sealed partial class TmCore
         }
 
         tx.Flags = context.Flags;
+        SaveReplyAvps(context, tx);
         if (status < 200)
         {
             if (branch.CancelPending && !branch.CancelSent)
@@ -792,8 +812,10 @@ internal sealed partial class TmCore
                 carrier.Restore(context, snapshot);
             }
 
+            LoadTransactionAvps(context, tx);
             route.Run(context, RouteType.Failure);
             tx.Flags = context.Flags;
+            SaveTransactionAvps(context, tx);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException)
         {
@@ -857,7 +879,7 @@ internal sealed partial class TmCore
 
     private void SendCancel(TmBranch branch, byte[]? reason)
     {
-        var cancel = LocalRequests.Cancel(branch.RequestBytes, reason);
+        var cancel = LocalRequests.Cancel(branch.RequestBytes, reason, branch.Transaction.ExtraHeaders);
         if (cancel is null)
         {
             return;
@@ -877,7 +899,7 @@ internal sealed partial class TmCore
     /// <summary>The hop-by-hop ACK for a ≥300 INVITE response on <paramref name="branch"/> (RFC 3261 §17.1.1.3).</summary>
     public void SendAck(TmBranch branch)
     {
-        if (branch.Transaction.CurrentReply is not { } current || LocalRequests.Ack(branch.RequestBytes, current.Context.Msg) is not { } ack)
+        if (branch.Transaction.CurrentReply is not { } current || LocalRequests.Ack(branch.RequestBytes, current.Context.Msg, branch.Transaction.ExtraHeaders) is not { } ack)
         {
             return;
         }
@@ -927,6 +949,7 @@ internal sealed partial class TmCore
         var bytes = WithBody(SipResponseWriter.ToArray(request, code, Encoding.UTF8.GetBytes(reason), code > 100 ? tx.LocalTag : default, extraHeaders), body);
         tx.LastResponse = bytes;
         tx.LastStatus = code;
+        tx.LocalResponse = bytes;
         Statistics.LocalReplies.Increment();
         if (code >= 200)
         {

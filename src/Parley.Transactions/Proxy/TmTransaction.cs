@@ -106,6 +106,23 @@ internal sealed partial class TmTransaction : ITableTransaction, IServerTransact
     /// <summary>Module state carried with the request (rr's Record-Route intent), restored into failure_route.</summary>
     public List<(ITransactionStateCarrier Carrier, object Snapshot)> CarriedState { get; } = [];
 
+    /// <summary>The last local reply sent upstream (<c>t_local_replied("last")</c> compares it with <see cref="LastResponse"/>).</summary>
+    public byte[]? LocalResponse { get; set; }
+
+    /// <summary>The transaction's AVPs, captured from the request at t_relay (failure routes; onreply_avp_mode 1).</summary>
+    public AvpStore? Avps { get; set; }
+
+    /// <summary><c>t_add_hdrs</c>: header lines appended to every request tm sends for the transaction.</summary>
+    public byte[]? ExtraHeaders { get; set; }
+
+    /// <summary><c>$bavp</c> stores by branch index (created on first write).</summary>
+    public Dictionary<int, AvpStore>? BranchAvps { get; set; }
+
+    /// <summary><c>t_wait_for_new_branches([n])</c>: at most n injected branches are waited for (0: no limit), and how many came.</summary>
+    public int WaitMaxBranches { get; set; }
+
+    public int InjectedBranches { get; set; }
+
     /// <summary>The reply being processed on a worker (valid only during <see cref="TmCore.HandleReply"/>).</summary>
     public (ScriptContext Context, Parley.Protocol.Writing.SipMessageEditor Editor)? CurrentReply { get; set; }
 
@@ -233,6 +250,9 @@ internal sealed class TmBranch : IClientTransactionActions
 
     public RouteHandle? ReplyRoute { get; set; }
 
+    /// <summary>A placeholder branch of <c>t_wait_for_new_branches</c>: no signalling, only an fr_inv timer (OpenSIPS's PHONY UAC).</summary>
+    public bool Phony { get; set; }
+
     /// <summary>The branch's client transaction has ended (a CANCEL it sent may still be running: see <see cref="Finished"/>).</summary>
     public bool Done => Invite is null && NonInvite is null
         || Invite is { State: ClientInviteState.Terminated }
@@ -260,5 +280,9 @@ internal sealed class TmBranch : IClientTransactionActions
     {
         Invite?.OnTimer(timer);
         NonInvite?.OnTimer(timer);
+        if (Phony)
+        {
+            _core.OnPhonyTimeout(this);
+        }
     }
 }
