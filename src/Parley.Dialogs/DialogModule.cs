@@ -30,6 +30,7 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
     private ScriptRegistry? _registry;
     private CancellationTokenSource? _running;
     private Task _wheelTask = Task.CompletedTask;
+    private Parley.Management.Statistics.StatisticsRegistry? _privateStatistics;
 
     public DialogModule(ManagementServices management)
     {
@@ -84,7 +85,8 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
             }
         }
 
-        var statistics = _options.EnableStats ? _management.Statistics : new Parley.Management.Statistics.StatisticsRegistry();
+        // enable_stats 0: the counters still run ($DLG_count reads them) but are not published to MI or /metrics.
+        var statistics = _options.EnableStats ? _management.Statistics : (_privateStatistics = new Parley.Management.Statistics.StatisticsRegistry());
         var manager = new DialogManager(_options, _profiles, statistics, _management.Events, _management.Time,
             _management.Loggers.CreateLogger("Parley.Dialog"));
         if (registry.GetModule<RrModule>() is { } rr)
@@ -133,6 +135,7 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
     {
         _running?.Dispose();
         _manager?.Dispose();
+        _privateStatistics?.Dispose();
     }
 
     /// <summary>

@@ -209,6 +209,21 @@ public sealed class DialogScriptTests : IDisposable
     }
 
     [Fact]
+    public void EnableStatsZero_StatisticsUnpublished_DlgCountStillCounts()
+    {
+        var (pipeline, module) = Load(CallRoutes, "modparam(\"dialog\", \"enable_stats\", 0)\n");
+        Handle(pipeline, DialogHarness.Invite());
+        var tx = _tm.NewTransaction(pipeline.Context);
+        tx.Fire(TmCallbackType.ResponsePreOut, reply: DialogHarness.Parse(DialogHarness.Reply(200)), code: 200, branch: 0);
+        var dialog = Assert.Single(module.Manager.Dialogs());
+
+        Handle(pipeline, DialogHarness.InDialog("ACK", 1, route: $"<sip:127.0.0.1:35060;lr;did={dialog.Did}>"));
+
+        Assert.Null(_management.Statistics.Find("dialog:active_dialogs"));
+        Assert.Contains("X-Count: 1\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MatchDialog_WithoutRoute_FindsTheDialogSipWise()
     {
         var (pipeline, module) = Load("""
