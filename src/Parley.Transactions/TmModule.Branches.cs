@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Parley.Scripting.Core;
 using Parley.Scripting.Runtime;
 using Parley.Transactions.Proxy;
 
@@ -11,8 +12,10 @@ namespace Parley.Transactions;
 /// <c>$T_fr_timeout</c>, <c>$T_fr_inv_timeout</c>, <c>$bavp(name)</c> and <c>$T_branch_last_reply_code</c>. The route
 /// masks are the tm manual's (OpenSIPS's where the manual says nothing).
 /// </summary>
-public sealed partial class TmModule
+public sealed partial class TmModule : IRequestEndHandler
 {
+    void IRequestEndHandler.OnRequestEnd(ScriptContext context) => Core.OnRequestScriptEnd(context);
+
     private void RegisterBranchControl(ScriptRegistry registry)
     {
         const RouteMask Injecting = RouteMask.Request | RouteMask.OnReply | RouteMask.Timer | RouteMask.Event;

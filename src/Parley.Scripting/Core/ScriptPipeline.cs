@@ -31,6 +31,12 @@ public interface IReplyHandler
     bool HandleReply(ScriptContext context, SipMessageEditor editor, out bool relayed);
 }
 
+/// <summary>Told when the request route has finished with a request (OpenSIPS's post-script callbacks: tm's <c>t_unref</c>).</summary>
+public interface IRequestEndHandler
+{
+    void OnRequestEnd(ScriptContext context);
+}
+
 /// <summary>
 /// What happens to each message with a compiled script, as OpenSIPS's core does it: a request runs the main route (what
 /// the script does not forward or answer is dropped); a reply runs the unnamed <c>onreply_route</c> and, unless dropped,
@@ -43,6 +49,7 @@ public sealed class ScriptPipeline
     private readonly SipMessageEditor _replyEditor = new();
     private readonly IReadOnlyList<IMessageInterceptor> _interceptors;
     private readonly IReadOnlyList<IReplyHandler> _replyHandlers;
+    private readonly IRequestEndHandler[] _requestEndHandlers;
 
     public ScriptPipeline(CompiledScript script, ProxyHost host, TimeProvider? time = null)
     {
@@ -52,6 +59,7 @@ public sealed class ScriptPipeline
         _context = script.CreateContext(host, time);
         var interceptors = new List<IMessageInterceptor>();
         var replyHandlers = new List<IReplyHandler>();
+        var requestEndHandlers = new List<IRequestEndHandler>();
         foreach (var module in script.Registry.Modules)
         {
             if (module is IMessageInterceptor interceptor)
@@ -63,10 +71,16 @@ public sealed class ScriptPipeline
             {
                 replyHandlers.Add(handler);
             }
+
+            if (module is IRequestEndHandler endHandler)
+            {
+                requestEndHandlers.Add(endHandler);
+            }
         }
 
         _interceptors = interceptors;
         _replyHandlers = replyHandlers;
+        _requestEndHandlers = requestEndHandlers.ToArray();
     }
 
     /// <summary>The worker's context (tests and diagnostics).</summary>
@@ -87,6 +101,10 @@ public sealed class ScriptPipeline
         }
 
         _script.RequestRoute?.Run(context, RouteType.Request);
+        foreach (var handler in _requestEndHandlers)
+        {
+            handler.OnRequestEnd(context);
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Parley.Protocol;
 using Parley.Protocol.Writing;
 using Parley.Scripting.Runtime;
 using Parley.Scripting.Syntax;
@@ -411,20 +412,60 @@ internal sealed partial class TmCore
                 return -1;
             }
 
-            tx.WaitMaxBranches = Math.Max(maxBranches, 0);
-            tx.InjectedBranches = 0;
-            if (WaitingBranch(tx) is not null)
-            {
-                return 1;
-            }
-
-            var request = tx.Parse();
-            var phony = new TmBranch(this, tx, tx.Branches.Count, System.Text.Encoding.UTF8.GetString(request[request.RequestUri])) { Phony = true };
-            tx.Branches.Add(phony);
-            phony.Timers.Start(TransactionTimer.B, tx.Timings.InviteFinalResponse);
+            StartWaiting(tx, maxBranches);
         }
 
         return 1;
+    }
+
+    /// <summary>Adds the placeholder branch with its own fr_inv timer (under the transaction lock).</summary>
+    private void StartWaiting(TmTransaction tx, int maxBranches)
+    {
+        tx.WaitMaxBranches = Math.Max(maxBranches, 0);
+        tx.InjectedBranches = 0;
+        if (WaitingBranch(tx) is not null)
+        {
+            return;
+        }
+
+        var request = tx.Parse();
+        var phony = new TmBranch(this, tx, tx.Branches.Count, System.Text.Encoding.UTF8.GetString(request[request.RequestUri])) { Phony = true };
+        tx.Branches.Add(phony);
+        phony.Timers.Start(TransactionTimer.B, tx.Timings.InviteFinalResponse);
+    }
+
+    /// <summary>
+    /// The request route ended (OpenSIPS's <c>t_unref</c>). A transaction the script neither relayed nor answered at
+    /// all is released, with a warning, as OpenSIPS does ("script writer didn't release transaction"). An INVITE held
+    /// with only a provisional sent (t_newtran's 100, a parking 180) stays for MI <c>t_reply</c>/<c>t_reply_by_callid</c>
+    /// as in OpenSIPS, but not forever: it waits as after <c>t_wait_for_new_branches()</c> and ends with a 408 when
+    /// fr_inv_timeout passes unanswered, where OpenSIPS would keep it in memory for good.
+    /// </summary>
+    public void OnRequestScriptEnd(ScriptContext context)
+    {
+        if (context.GetState(StateSlot).Transaction is not { IsLocal: false } tx)
+        {
+            return;
+        }
+
+        lock (tx.Gate)
+        {
+            if (tx.Completed || tx.Released || tx.Branches.Count > 0 || tx.Identity.Method == SipMethod.Ack)
+            {
+                return;
+            }
+
+            if (tx.LastStatus == 0)
+            {
+                LogUnreleased(_logger, tx.Identity.Method.ToString());
+                tx.UasInvite?.Abandon();
+                tx.UasNonInvite?.Abandon();
+            }
+            else if (tx.IsInvite)
+            {
+                StartWaiting(tx, 0);
+            }
+        }
     }
 
     /// <summary><c>t_wait_no_more_branches()</c>: the transaction stops waiting for injected branches. 1, or -1 when it was not waiting.</summary>
@@ -705,6 +746,10 @@ internal sealed partial class TmCore
         context.GetState(StateSlot).RemoteTransaction = tx;
         return true;
     }
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning,
+        Message = "tm: the script created a {Method} transaction and neither relayed nor answered it; released without a reply (as OpenSIPS does)")]
+    private static partial void LogUnreleased(ILogger logger, string method);
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning,
         Message = "tm: t_inject_branches(\"event\") needs the contact of a usrloc event (event_routing module), which Parley does not provide; nothing injected")]

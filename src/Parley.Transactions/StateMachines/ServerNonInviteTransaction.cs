@@ -113,6 +113,18 @@ public sealed class ServerNonInviteTransaction
         }
     }
 
+    /// <summary>
+    /// The transaction user gives the request up without any response (tm: the script ended without relaying or
+    /// answering it): the transaction ends at once. Only valid before a response was sent.
+    /// </summary>
+    public void Abandon()
+    {
+        if (State != ServerNonInviteState.Terminated && LastStatus == 0)
+        {
+            Terminate();
+        }
+    }
+
     private void Terminate()
     {
         _running.StopAll();
