@@ -225,7 +225,9 @@ internal sealed partial class TmCore
                 return 0;
             }
 
-            return 1; // e2e ACK: the script relays it
+            // An end-to-end ACK (for a 2xx) is not part of the INVITE transaction: tm manual, t_check_trans returns -2,
+            // so scripts route it as an in-dialog request (loose_route, where the dialog module sees it).
+            return -2;
         }
 
         AbsorbRetransmission(tx);

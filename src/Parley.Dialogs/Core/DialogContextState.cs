@@ -1,0 +1,42 @@
+using Parley.Scripting.Runtime;
+
+namespace Parley.Dialogs.Core;
+
+/// <summary>
+/// What the dialog module knows about the message being processed (OpenSIPS's processing context): the dialog it
+/// belongs to, the leg the request goes to, a <c>$DLG_timeout</c> written before the dialog exists, and a dialog
+/// created here that no transaction has taken yet. Reset for every message; a dialog created by a message that never
+/// got a transaction is failed then, as OpenSIPS does when the request's pending tm callbacks are released.
+/// </summary>
+internal sealed class DialogContextState : IContextState
+{
+    public static readonly ContextSlot<DialogContextState> Slot = new();
+
+    public DialogManager? Owner { get; set; }
+
+    /// <summary>The current dialog (<c>ctx_dialog</c>).</summary>
+    public Dialog? Dialog { get; set; }
+
+    /// <summary>The leg the request goes to (<c>ctx_lastdstleg</c>): 0 the caller, ≥1 a callee, -1 unknown.</summary>
+    public int DestinationLeg { get; set; } = -1;
+
+    /// <summary><c>$DLG_timeout</c> written while no dialog existed (0: none).</summary>
+    public int Timeout { get; set; }
+
+    /// <summary>Created by <c>create_dialog</c> in this context and not attached to a transaction yet.</summary>
+    public Dialog? PendingCreate { get; set; }
+
+    public void Reset()
+    {
+        var pending = PendingCreate;
+        var owner = Owner;
+        Dialog = null;
+        DestinationLeg = -1;
+        Timeout = 0;
+        PendingCreate = null;
+        if (pending is not null)
+        {
+            owner?.OnCreateAbandoned(pending);
+        }
+    }
+}

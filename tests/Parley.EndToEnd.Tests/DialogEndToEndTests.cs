@@ -1,0 +1,268 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Parley.EndToEnd.Tests.Infrastructure;
+
+namespace Parley.EndToEnd.Tests;
+
+/// <summary>
+/// The dialog module end to end: the real parley with Fixtures/dialog/dialog-e2e.cfg (tm + rr + dialog + MI over HTTP)
+/// between real SIPp callers and callees, with the MI output and the statistics checked during and after the calls.
+/// </summary>
+public sealed class DialogEndToEndTests
+{
+    private static readonly TimeSpan CalleeExit = TimeSpan.FromSeconds(60);
+
+    private sealed class Proxy(ParleyProcess parley, int sipPort, int httpPort) : IAsyncDisposable
+    {
+        private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
+
+        public ParleyProcess Parley { get; } = parley;
+
+        public int SipPort { get; } = sipPort;
+
+        public int HttpPort { get; } = httpPort;
+
+        public async Task<JsonElement> CallAsync(string method, string? parameters = null)
+        {
+            var body = parameters is null
+                ? $"{{\"jsonrpc\":\"2.0\",\"method\":\"{method}\",\"id\":1}}"
+                : $"{{\"jsonrpc\":\"2.0\",\"method\":\"{method}\",\"params\":{parameters},\"id\":1}}";
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await _http.PostAsync(new Uri($"http://127.0.0.1:{HttpPort}/mi"), content);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return doc.RootElement.Clone();
+        }
+
+        public async Task<JsonElement> ResultAsync(string method, string? parameters = null)
+        {
+            var response = await CallAsync(method, parameters);
+            Assert.True(response.TryGetProperty("result", out var result), $"{method}: {response}\nparley:\n{Parley.Output}");
+            return result;
+        }
+
+        public async Task<long> StatisticAsync(string name) =>
+            (await ResultAsync("get_statistics", $"{{\"statistics\":[\"{name}\"]}}")).GetProperty(name).GetInt64();
+
+        public async Task<JsonElement> DialogsAsync() => (await ResultAsync("dlg_list")).GetProperty("Dialogs");
+
+        /// <summary>Polls <paramref name="check"/> every 100 ms until it holds (true) or the time is up (false).</summary>
+        public static async Task<bool> EventuallyAsync(Func<Task<bool>> check, TimeSpan within)
+        {
+            var until = DateTime.UtcNow + within;
+            while (DateTime.UtcNow < until)
+            {
+                if (await check())
+                {
+                    return true;
+                }
+
+                await Task.Delay(100);
+            }
+
+            return await check();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            await Parley.DisposeAsync();
+        }
+    }
+
+    private static async Task<Proxy> StartAsync(int uasPort)
+    {
+        var sip = FreePorts.Next();
+        var http = FreePorts.Next();
+        var text = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dialog", "dialog-e2e.cfg")))
+            .Replace("{SIP_PORT}", Port(sip), StringComparison.Ordinal)
+            .Replace("{HTTP_PORT}", Port(http), StringComparison.Ordinal)
+            .Replace("{UAS}", Port(uasPort), StringComparison.Ordinal);
+        var proxy = new Proxy(await ParleyProcess.StartAsync(text), sip, http);
+        await Task.Delay(300);
+        return proxy;
+    }
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    private static void AssertSucceeded(int calls, int code, string output, SippServer? callee, int? calleeCode, Proxy proxy)
+    {
+        var context = $"caller exited {code}:\n{output}\ncallee exited {calleeCode?.ToString(CultureInfo.InvariantCulture) ?? "(running)"}:\n{callee?.Output}\nparley:\n{proxy.Parley.Output}";
+        Assert.True(code == 0, context);
+        Assert.Equal(calls, Sipp.SuccessfulCalls(output));
+        if (callee is not null)
+        {
+            Assert.True(calleeCode == 0, context);
+        }
+
+        Assert.False(proxy.Parley.HasExited, context);
+    }
+
+    private static async Task AssertCountersBackToZeroAsync(Proxy proxy)
+    {
+        Assert.True(await Proxy.EventuallyAsync(async () => (await proxy.DialogsAsync()).GetArrayLength() == 0, TimeSpan.FromSeconds(20)),
+            "dialogs still listed: " + await proxy.DialogsAsync());
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:active_dialogs"));
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:early_dialogs"));
+        Assert.Equal(0, (await proxy.ResultAsync("profile_get_size", "{\"profile\":\"caller\"}")).GetProperty("Profile").GetProperty("count").GetInt32());
+        Assert.Equal(0, (await proxy.ResultAsync("profile_get_size", "{\"profile\":\"inbound\"}")).GetProperty("Profile").GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task BasicCall_DlgListShowsConfirmedDialogs_GoneAfterBye()
+    {
+        const int calls = 3;
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls);
+        await using var proxy = await StartAsync(uasPort);
+
+        var caller = Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), proxy.SipPort, "u1", calls, 10, "-d", "4000");
+
+        Assert.True(await Proxy.EventuallyAsync(async () =>
+        {
+            var dialogs = await proxy.DialogsAsync();
+            return dialogs.GetArrayLength() == calls && dialogs.EnumerateArray().All(d => d.GetProperty("state").GetInt32() == 4);
+        }, TimeSpan.FromSeconds(10)), "dialogs never all confirmed: " + await proxy.DialogsAsync() + "\n" + proxy.Parley.Output);
+
+        var listed = await proxy.DialogsAsync();
+        foreach (var dialog in listed.EnumerateArray())
+        {
+            Assert.Matches("^[0-9a-f]+\\.[0-9a-f]+$", dialog.GetProperty("ID").GetString());
+            Assert.StartsWith("sip:sipp@127.0.0.1:", dialog.GetProperty("from_uri").GetString(), StringComparison.Ordinal);
+            Assert.Equal("0", dialog.GetProperty("callee_cseq").GetString());
+            Assert.Equal($"udp:127.0.0.1:{proxy.SipPort}", dialog.GetProperty("caller_bind_addr").GetString());
+            var callee = Assert.Single(dialog.GetProperty("CALLEES").EnumerateArray());
+            Assert.Contains("SIPpTag01", callee.GetProperty("callee_tag").GetString(), StringComparison.Ordinal);
+            Assert.Equal($"sip:127.0.0.1:{uasPort};transport=UDP", callee.GetProperty("callee_contact").GetString());
+            Assert.Equal("1", callee.GetProperty("caller_cseq").GetString());
+            Assert.True(dialog.GetProperty("timeout").GetInt64() > dialog.GetProperty("timestart").GetInt64());
+        }
+
+        var one = listed[0];
+        var byCallId = await proxy.ResultAsync("dlg_list", $"{{\"callid\":\"{one.GetProperty("callid").GetString()}\"}}");
+        Assert.Equal(one.GetProperty("ID").GetString(), byCallId.GetProperty("Dialog").GetProperty("ID").GetString());
+        Assert.Equal(calls, await proxy.StatisticAsync("dialog:active_dialogs"));
+        Assert.Equal(calls, (await proxy.ResultAsync("profile_get_size", "{\"profile\":\"caller\",\"value\":\"sipp\"}")).GetProperty("Profile").GetProperty("count").GetInt32());
+
+        var (code, output) = await caller;
+        AssertSucceeded(calls, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+        await AssertCountersBackToZeroAsync(proxy);
+        Assert.Equal(calls, await proxy.StatisticAsync("dialog:processed_dialogs"));
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:failed_dialogs"));
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:expired_dialogs"));
+    }
+
+    [Fact]
+    public async Task LifetimeOfThreeSecondsWithB_BothSidesGetByeWithTheRightCSeq()
+    {
+        const int calls = 2;
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-dialog-bye-from-proxy.xml"), uasPort, "u1", calls);
+        await using var proxy = await StartAsync(uasPort);
+
+        var (code, output) = await Sipp.RunAsync(Sipp.Scenario("uac-dialog-bye-from-proxy.xml"), proxy.SipPort, "u1", calls, 10, "-s", "timeout");
+
+        AssertSucceeded(calls, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+        Assert.Equal(calls, await proxy.StatisticAsync("dialog:expired_dialogs"));
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:failed_dialogs"));
+        await AssertCountersBackToZeroAsync(proxy);
+    }
+
+    [Fact]
+    public async Task DlgEndDlg_ConfirmedCall_BothSidesGetBye()
+    {
+        const int calls = 1;
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-dialog-bye-from-proxy.xml"), uasPort, "u1", calls);
+        await using var proxy = await StartAsync(uasPort);
+
+        var caller = Sipp.RunAsync(Sipp.Scenario("uac-dialog-bye-from-proxy.xml"), proxy.SipPort, "u1", calls, 10);
+        Assert.True(await Proxy.EventuallyAsync(async () =>
+        {
+            var dialogs = await proxy.DialogsAsync();
+            return dialogs.GetArrayLength() == 1 && dialogs[0].GetProperty("state").GetInt32() == 4;
+        }, TimeSpan.FromSeconds(10)), "no confirmed dialog: " + proxy.Parley.Output);
+        var id = (await proxy.DialogsAsync())[0].GetProperty("ID").GetString();
+
+        Assert.Equal("OK", (await proxy.ResultAsync("dlg_end_dlg", $"{{\"dialog_id\":\"{id}\"}}")).GetString());
+
+        var (code, output) = await caller;
+        AssertSucceeded(calls, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:expired_dialogs"));
+        await AssertCountersBackToZeroAsync(proxy);
+        var missing = await proxy.CallAsync("dlg_end_dlg", $"{{\"dialog_id\":\"{id}\"}}");
+        Assert.Equal(404, missing.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task CancelBeforeAnswer_CountedAsFailed()
+    {
+        const int calls = 3;
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-no-answer.xml"), uasPort, "u1", calls);
+        await using var proxy = await StartAsync(uasPort);
+
+        var (code, output) = await Sipp.RunAsync(Sipp.Scenario("uac-rr-cancel.xml"), proxy.SipPort, "u1", calls, 10);
+
+        AssertSucceeded(calls, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+        Assert.True(await Proxy.EventuallyAsync(async () => await proxy.StatisticAsync("dialog:failed_dialogs") == calls, TimeSpan.FromSeconds(10)));
+        Assert.Equal(calls, await proxy.StatisticAsync("dialog:processed_dialogs"));
+        await AssertCountersBackToZeroAsync(proxy);
+    }
+
+    [Fact]
+    public async Task ProfileLimit_ThirdConcurrentCallOfACaller_Gets486()
+    {
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", 2);
+        await using var proxy = await StartAsync(uasPort);
+
+        var held = Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), proxy.SipPort, "u1", 2, 10, "-s", "limited", "-d", "4000");
+        Assert.True(await Proxy.EventuallyAsync(async () =>
+            (await proxy.ResultAsync("profile_get_size", "{\"profile\":\"caller\",\"value\":\"sipp\"}")).GetProperty("Profile").GetProperty("count").GetInt32() == 2,
+            TimeSpan.FromSeconds(10)), proxy.Parley.Output);
+
+        var (rejected, rejectedOutput) = await Sipp.RunAsync(Sipp.Scenario("uac-rr-486.xml"), proxy.SipPort, "u1", 1, 10, "-s", "limited");
+
+        Assert.True(rejected == 0, rejectedOutput + "\n" + proxy.Parley.Output);
+        Assert.Equal(2, await proxy.StatisticAsync("dialog:processed_dialogs"));
+        var (code, output) = await held;
+        AssertSucceeded(2, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+        await AssertCountersBackToZeroAsync(proxy);
+    }
+
+    [Fact]
+    public async Task StateChangedEvent_UdpSubscriber_SeesStatesOneToFive()
+    {
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", 1);
+        await using var proxy = await StartAsync(uasPort);
+        using var listener = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var listenPort = ((IPEndPoint)listener.Client.LocalEndPoint!).Port;
+        Assert.Equal("OK", (await proxy.ResultAsync("event_subscribe",
+            $"{{\"event\":\"E_DLG_STATE_CHANGED\",\"socket\":\"udp:127.0.0.1:{listenPort}\"}}")).GetString());
+
+        var (code, output) = await Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), proxy.SipPort, "u1", 1, 10);
+        AssertSucceeded(1, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+
+        var transitions = new List<string>();
+        string? did = null;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (transitions.Count < 4)
+        {
+            var datagram = await listener.ReceiveAsync(cts.Token);
+            using var doc = JsonDocument.Parse(datagram.Buffer);
+            Assert.Equal("E_DLG_STATE_CHANGED", doc.RootElement.GetProperty("method").GetString());
+            var p = doc.RootElement.GetProperty("params");
+            Assert.Equal(["id", "db_id", "callid", "from_tag", "to_tag", "old_state", "new_state"], p.EnumerateObject().Select(x => x.Name).ToArray());
+            did ??= p.GetProperty("id").GetString();
+            Assert.Equal(did, p.GetProperty("id").GetString());
+            transitions.Add($"{p.GetProperty("old_state").GetInt32()}>{p.GetProperty("new_state").GetInt32()}");
+        }
+
+        Assert.Equal(["1>2", "2>3", "3>4", "4>5"], transitions);
+    }
+}
