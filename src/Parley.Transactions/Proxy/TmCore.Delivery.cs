@@ -235,13 +235,14 @@ internal sealed partial class TmCore
     /// </summary>
     private bool StartBranch(TmBranch branch, byte[]? pooled, int length)
     {
+        Task<SendResult>? pending = null;
         while (true)
         {
             var sending = SendRequest(branch, pooled, length);
             pooled = null;
             if (!sending.IsCompleted)
             {
-                _ = WatchSendAsync(branch, sending, branch.SendAttempt);
+                pending = sending.AsTask();
                 break;
             }
 
@@ -270,6 +271,11 @@ internal sealed partial class TmCore
         }
 
         Statistics.UacTransactions.Increment();
+        if (pending is not null)
+        {
+            _ = WatchSendAsync(branch, pending, branch.SendAttempt); // once the machine exists, which a failure ends
+        }
+
         return true;
     }
 
@@ -339,7 +345,7 @@ internal sealed partial class TmCore
     /// address is tried; with none left the branch ends as a send failure (RFC 3261 §17.1.4: the transport error is
     /// reported to the transaction, which tm answers with a faked 477).
     /// </summary>
-    private async Task WatchSendAsync(TmBranch branch, ValueTask<SendResult> sending, int attempt)
+    private async Task WatchSendAsync(TmBranch branch, Task<SendResult> sending, int attempt)
     {
         SendResult result;
         try
@@ -369,7 +375,7 @@ internal sealed partial class TmCore
                 var retry = SendRequest(branch, null, 0);
                 if (!retry.IsCompleted)
                 {
-                    _ = WatchSendAsync(branch, retry, branch.SendAttempt);
+                    _ = WatchSendAsync(branch, retry.AsTask(), branch.SendAttempt);
                     return;
                 }
 
