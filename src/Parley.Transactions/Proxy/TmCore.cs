@@ -733,13 +733,13 @@ internal sealed partial class TmCore
             {
                 SendUpstream(tx, bytes, retransmission: false);
             }
+
+            Complete(tx, best.Status);
         }
         else
         {
-            SendLocalReply(tx, best.Status, best.LocalReason ?? (best.Status == 408 ? "Request Timeout" : "Request Terminated"));
+            SendLocalReply(tx, best.Status, best.LocalReason ?? (best.Status == 408 ? "Request Timeout" : "Request Terminated")); // completes it
         }
-
-        Complete(tx, best.Status);
     }
 
     private void RunFailureRoute(TmTransaction tx, RouteHandle route, TmBranch best)

@@ -101,6 +101,7 @@ public sealed class TmDeliveryTests
         Assert.True(Logged(h, "failure_route 476"), string.Join("\n", h.Logs.Lines));
         Assert.Equal("SIP/2.0 476 Unresolvable destination (476/TM)", Assert.Single(h.FinalsUpstream()).StatusLine);
         Assert.Empty(h.Sender.Requests("INVITE"));
+        Assert.Equal(1, h.Management.Statistics.Find("tm:4xx_transactions")!.Value); // a faked final counts once
     }
 
     [Fact]
