@@ -55,8 +55,11 @@ public sealed class TmDeliveryTests
         Assert.True(calleeCode == 0, context);
     }
 
-    /// <summary>Sends a MESSAGE from a raw UDP socket and collects every response that arrives within <paramref name="wait"/>.</summary>
-    private static async Task<List<string>> MessageAsync(int port, string user, TimeSpan wait)
+    /// <summary>
+    /// Sends a MESSAGE from a raw UDP socket and collects the responses: until <paramref name="finals"/> final ones came
+    /// and then <paramref name="grace"/> more (to see that nothing else follows), or at most <paramref name="wait"/>.
+    /// </summary>
+    private static async Task<List<string>> MessageAsync(int port, string user, TimeSpan wait, int finals = 1, double grace = 0.5)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -82,6 +85,11 @@ public sealed class TmDeliveryTests
             if (await SipClient.UdpReceiveAsync(socket, until - DateTime.UtcNow) is { } response)
             {
                 responses.Add(response);
+                if (finals > 0 && Finals(responses).Count == finals)
+                {
+                    until = DateTime.UtcNow + TimeSpan.FromSeconds(grace);
+                    finals = 0;
+                }
             }
         }
 
@@ -126,7 +134,7 @@ public sealed class TmDeliveryTests
         using var callee = Sipp.StartUasScenario(Sipp.Scenario("uas-message.xml"), uas2, "u1", 1);
         await using var setup = await StartAsync(FreePorts.Next(), uas2);
         await Task.Delay(300);
-        var responses = await MessageAsync(setup.Port, "failover408", TimeSpan.FromSeconds(4));
+        var responses = await MessageAsync(setup.Port, "failover408", TimeSpan.FromSeconds(15));
         Assert.True(Finals(responses) is ["SIP/2.0 200 OK"], string.Join("\n---\n", responses) + "\nparley:\n" + setup.Parley.Output);
         Assert.Equal(0, await callee.WaitForExitAsync(CalleeExit));
     }
@@ -138,7 +146,7 @@ public sealed class TmDeliveryTests
         using var copyTarget = Sipp.StartUasScenario(Sipp.Scenario("uas-message.xml"), uas2, "u1", 1);
         await using var setup = await StartAsync(FreePorts.Next(), uas2);
         await Task.Delay(300);
-        var responses = await MessageAsync(setup.Port, "replicate", TimeSpan.FromSeconds(2));
+        var responses = await MessageAsync(setup.Port, "replicate", TimeSpan.FromSeconds(15), grace: 2);
         var copyCode = await copyTarget.WaitForExitAsync(CalleeExit);
         Assert.True(copyCode == 0, $"the copy did not arrive ({copyCode}):\n{copyTarget.Output}\nparley:\n{setup.Parley.Output}");
         Assert.Equal(["SIP/2.0 202 Accepted"], Finals(responses)); // the copy's 200 stays in the proxy
@@ -153,7 +161,7 @@ public sealed class TmDeliveryTests
         socket.Bind(new UnixDomainSocketEndPoint(setup.Socket));
         var buffer = new byte[8192];
         var receive = socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask();
-        var responses = await MessageAsync(setup.Port, "unix", TimeSpan.FromSeconds(3.5));
+        var responses = await MessageAsync(setup.Port, "unix", TimeSpan.FromSeconds(15));
 
         var n = await receive.WaitAsync(TimeSpan.FromSeconds(5));
         var lines = Encoding.UTF8.GetString(buffer, 0, n).Split('\n');
@@ -179,7 +187,7 @@ public sealed class TmDeliveryTests
         await using var reader = new FileStream(setup.Fifo, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
         var buffer = new byte[8192];
         var read = reader.ReadAsync(buffer).AsTask();
-        var responses = await MessageAsync(setup.Port, "fifo", TimeSpan.FromSeconds(1));
+        var responses = await MessageAsync(setup.Port, "fifo", TimeSpan.FromSeconds(1), finals: 0);
         var n = await read.WaitAsync(TimeSpan.FromSeconds(5));
         var lines = Encoding.UTF8.GetString(buffer, 0, n).Split('\n');
         Assert.Equal(["0.3", "sip_request.vm", "MESSAGE", "fifo"], lines[..4]);
@@ -191,7 +199,7 @@ public sealed class TmDeliveryTests
     public async Task Relay_TcpConnectRefused_477SendFailed()
     {
         await using var setup = await StartAsync(FreePorts.Next(), FreePorts.Next());
-        var responses = await MessageAsync(setup.Port, "refused", TimeSpan.FromSeconds(1.5));
+        var responses = await MessageAsync(setup.Port, "refused", TimeSpan.FromSeconds(15));
         Assert.True(Finals(responses) is ["SIP/2.0 477 Send failed (477/TM)"], string.Join("\n---\n", responses) + "\nparley:\n" + setup.Parley.Output);
     }
 
@@ -199,7 +207,7 @@ public sealed class TmDeliveryTests
     public async Task Relay_NoSocketForTheTransport_ServerErrorAndScriptSeesMinus6()
     {
         await using var setup = await StartAsync(FreePorts.Next(), FreePorts.Next());
-        var responses = await MessageAsync(setup.Port, "nosocket", TimeSpan.FromSeconds(1));
+        var responses = await MessageAsync(setup.Port, "nosocket", TimeSpan.FromSeconds(15));
         Assert.Equal(["SIP/2.0 500 Server error occurred (7/TM)"], Finals(responses));
         Assert.Contains("t_relay failed -6", setup.Parley.Output, StringComparison.Ordinal);
     }
