@@ -204,11 +204,12 @@ public sealed class TmDeliveryTests
     }
 
     [Fact]
-    public async Task Relay_NoSocketForTheTransport_ServerErrorAndScriptSeesMinus6()
+    public async Task Relay_NoSocketForTheTransport_OneServerErrorReply()
     {
         await using var setup = await StartAsync(FreePorts.Next(), FreePorts.Next());
-        var responses = await MessageAsync(setup.Port, "nosocket", TimeSpan.FromSeconds(15));
+        var responses = await MessageAsync(setup.Port, "nosocket", TimeSpan.FromSeconds(15), grace: 1);
+
+        // tm answers and t_relay reports it handled, so the script's sl_reply_error() does not answer again.
         Assert.Equal(["SIP/2.0 500 Server error occurred (7/TM)"], Finals(responses));
-        Assert.Contains("t_relay failed -6", setup.Parley.Output, StringComparison.Ordinal);
     }
 }

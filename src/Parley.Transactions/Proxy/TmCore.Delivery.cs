@@ -84,7 +84,9 @@ internal sealed partial class TmCore
     /// <summary>
     /// No branch of a t_relay went out. As OpenSIPS's <c>kill_transaction</c>: a transaction this t_relay created is
     /// answered with the error (e.g. <c>477 Send failed (477/TM)</c>) unless <c>no-auto-477</c>, or it was
-    /// <c>t_replicate</c>; one created earlier (<c>t_newtran</c>) or a failure_route is left to the script.
+    /// <c>t_replicate</c>; one created earlier (<c>t_newtran</c>) or a failure_route is left to the script. When tm
+    /// answered, t_relay returns 1 as OpenSIPS's does ("taken care of"; its wrapper maps that 0 to 1), so the usual
+    /// <c>if (!t_relay()) sl_reply_error();</c> does not answer a second time; otherwise the -2/-4/-6/-1 code.
     /// </summary>
     private int RelayFailed(ScriptContext context, TmTransaction tx, RelayFlags flags, bool createdHere)
     {
@@ -98,6 +100,8 @@ internal sealed partial class TmCore
         {
             var (code, reason) = Describe(error);
             SendLocalReply(tx, code, reason);
+            context.Replied = true;
+            return 1;
         }
 
         return ScriptCode(error);

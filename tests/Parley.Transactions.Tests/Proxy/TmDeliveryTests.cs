@@ -259,19 +259,20 @@ public sealed class TmDeliveryTests
     // ------------------------------------------------------------------ nothing sent: the local reply and return codes
 
     [Fact]
-    public void Relay_EverySendFails_477SendFailedAndMinus6()
+    public void Relay_EverySendFails_477SendFailed_ScriptSeesItHandled()
     {
         using var h = new TmHarness(Routes("sip:10.0.0.9:5070"));
         h.Sender.Outcome = (_, _) => Task.FromResult(SendResult.NetworkError);
         h.RunRequest(h.Request());
 
         Assert.Equal("SIP/2.0 477 Send failed (477/TM)", Assert.Single(h.FinalsUpstream()).StatusLine);
-        Assert.True(Logged(h, "relay rc=-6"));
+        Assert.True(Logged(h, "relay rc=1")); // OpenSIPS: answered by tm, "do nothing in script"
         Assert.False(Logged(h, "failure_route"));
+        Assert.True(h.Context.Replied);
     }
 
     [Fact]
-    public void Relay_NoAuto477_NoLocalReply()
+    public void Relay_NoAuto477_NoLocalReplyAndMinus6()
     {
         using var h = new TmHarness(Routes("sip:10.0.0.9:5070", "t_relay(\"no-auto-477\")"));
         h.Sender.Outcome = (_, _) => Task.FromResult(SendResult.NetworkError);
@@ -279,10 +280,11 @@ public sealed class TmDeliveryTests
 
         Assert.Empty(h.FinalsUpstream());
         Assert.True(Logged(h, "relay rc=-6"));
+        Assert.Equal(477, h.Context.LastErrorCode); // for sl_reply_error
     }
 
     [Fact]
-    public void Relay_TransactionFromTNewtran_NoLocalReply()
+    public void Relay_TransactionFromTNewtran_NoLocalReplyAndMinus6()
     {
         using var h = new TmHarness(Routes("sip:10.0.0.9:5070", "t_newtran(); t_relay()"));
         h.Sender.Outcome = (_, _) => Task.FromResult(SendResult.NetworkError);
@@ -292,24 +294,30 @@ public sealed class TmDeliveryTests
         Assert.True(Logged(h, "relay rc=-6"));
     }
 
-    [Fact]
-    public void Relay_NoSocketForTransport_500ServerErrorAndMinus6()
+    [Theory]
+    [InlineData(true, "t_relay()", "relay rc=1")]
+    [InlineData(false, "t_relay(\"no-auto-477\")", "relay rc=-6")]
+    public void Relay_NoSocketForTransport_500ServerError7OrMinus6(bool expectReply, string relay, string logged)
     {
-        using var h = new TmHarness(Routes("sip:10.0.0.9:5070;transport=tcp"), tcpListener: false);
+        using var h = new TmHarness(Routes("sip:10.0.0.9:5070;transport=tcp", relay), tcpListener: false);
         h.RunRequest(h.Request());
 
-        Assert.Equal("SIP/2.0 500 Server error occurred (7/TM)", Assert.Single(h.FinalsUpstream()).StatusLine);
-        Assert.True(Logged(h, "relay rc=-6"));
+        string[] expected = expectReply ? ["SIP/2.0 500 Server error occurred (7/TM)"] : [];
+        Assert.Equal(expected, h.FinalsUpstream().ConvertAll(m => m.StatusLine));
+        Assert.True(Logged(h, logged));
     }
 
-    [Fact]
-    public void Relay_BadDestination_476AndMinus4()
+    [Theory]
+    [InlineData(true, "t_relay()", "relay rc=1")]
+    [InlineData(false, "t_relay(\"no-auto-477\")", "relay rc=-4")]
+    public void Relay_BadDestination_476OrMinus4(bool expectReply, string relay, string logged)
     {
-        using var h = new TmHarness(Routes("garbage here"));
+        using var h = new TmHarness(Routes("garbage here", relay));
         h.RunRequest(h.Request());
 
-        Assert.Equal("SIP/2.0 476 Unresolvable destination (476/TM)", Assert.Single(h.FinalsUpstream()).StatusLine);
-        Assert.True(Logged(h, "relay rc=-4"));
+        string[] expected = expectReply ? ["SIP/2.0 476 Unresolvable destination (476/TM)"] : [];
+        Assert.Equal(expected, h.FinalsUpstream().ConvertAll(m => m.StatusLine));
+        Assert.True(Logged(h, logged));
     }
 
     [Fact]
