@@ -436,7 +436,8 @@ internal sealed partial class TmCore
                 return false;
             }
 
-            return SendBranchTo(context, tx, index, uri, hop, branchReplyRoute);
+            // The index is taken again: a t_write_* in branch_route adds a (blind) branch of its own.
+            return SendBranchTo(context, tx, tx.Branches.Count, uri, hop, branchReplyRoute);
         }
         finally
         {

@@ -207,6 +207,32 @@ public sealed class TmReplicateWriteTests
     }
 
     [Fact]
+    public void TWriteUnix_InBranchRoute_BlindBranchTakesAnIndexAndTheRealOneTheNext()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tw-{Guid.NewGuid():N}.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        try
+        {
+            using var h = new TmHarness($$"""
+                route { $du = "sip:10.0.0.9:5070"; t_on_branch("b"); t_relay(); exit; }
+                branch_route[b] { t_write_unix("logger", "{{path}}"); }
+                """);
+            h.RunRequest(h.Request());
+            var invite = Assert.Single(h.Sender.Requests("INVITE"));
+            Assert.EndsWith(".1", invite.TopBranch, StringComparison.Ordinal);
+            Assert.True(LastTransaction(h).Branches[0].Blind);
+
+            h.RunReply(TmHarness.ReplyTo(invite, 200, "OK"));
+            Assert.Equal(200, Assert.Single(h.FinalsUpstream()).Status);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void TWriteUnix_NoSocket_FalseAndNoBlindBranch()
     {
         using var h = new TmHarness(Routes($"t_write_unix(\"voicemail/extra\", \"/tmp/no-such-{Guid.NewGuid():N}.sock\")"));
