@@ -24,8 +24,11 @@ internal static class TransactionWriter
 
     private static readonly byte[] Empty = [(byte)'.'];
 
-    /// <summary>How long the FIFO's reader may take to be there (OpenSIPS opens non-blocking and fails at once).</summary>
-    public static TimeSpan FifoOpenTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long opening the FIFO may take (OpenSIPS opens non-blocking and fails at once when nobody reads; here the
+    /// open runs on a thread of its own, which a loaded machine may start late, so the wait is only paid on failure).
+    /// </summary>
+    public static TimeSpan FifoOpenTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The twenty lines for the request in <paramref name="context"/>; null with <paramref name="error"/> when it lacks what they need.</summary>
     public static byte[]? Assemble(ScriptContext context, TmTransaction tx, string action, TwAppend? append, out string? error)
