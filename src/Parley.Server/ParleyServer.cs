@@ -53,8 +53,9 @@ internal static partial class ParleyServer
             }
         }
 
-        var host = new ProxyHost(new ListenerView(() => transport!), new TransportSender(() => transport!, logger), loggerFactory)
+        var host = new ProxyHost(new ListenerView(() => transport!), new TransportSender(() => transport!, logger), loggerFactory, HostResolver(logger))
         {
+            DisableDnsFailover = config.DisableDnsFailover,
             Aliases = aliases,
             ServerHeader = config.ServerHeader,
             UserAgentHeader = config.UserAgentHeader,
@@ -202,6 +203,36 @@ internal static partial class ParleyServer
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Cannot listen: {Reason}")]
     private static partial void LogBindFailed(ILogger logger, string reason);
+
+    /// <summary>
+    /// DNS, or, when the environment variable <see cref="HostsFileResolver.EnvironmentVariable"/> names a hosts-format
+    /// file, that file's names first (tests give a name several addresses that way).
+    /// </summary>
+    private static IHostResolver? HostResolver(ILogger logger)
+    {
+        if (Environment.GetEnvironmentVariable(HostsFileResolver.EnvironmentVariable) is not { Length: > 0 } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            var resolver = HostsFileResolver.Load(path, DnsHostResolver.Instance);
+            LogHostsFile(logger, path);
+            return resolver;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            LogHostsFileFailed(logger, path, e.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "Host names of {Path} are answered before DNS")]
+    private static partial void LogHostsFile(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "Cannot read the hosts file {Path}: {Reason}; using DNS only")]
+    private static partial void LogHostsFileFailed(ILogger logger, string path, string reason);
 
     /// <summary>The transport's listeners, read when asked (they exist once the transport has started).</summary>
     private sealed class ListenerView(Func<SipTransportLayer> transport) : IReadOnlyList<SipListener>

@@ -36,6 +36,52 @@ internal sealed partial class TransportSender(Func<SipTransportLayer> transport,
         _ = CompleteLater(sending, destination, pooledBuffer);
     }
 
+    public ValueTask<SendResult> SendReportingAsync(SipListener? from, SipTransport transportKind, SipEndPoint destination, byte[] pooledBuffer, int length, long connectionId)
+    {
+        ValueTask<SendResult> sending;
+        try
+        {
+            var layer = transport();
+            var data = pooledBuffer.AsMemory(0, length);
+            sending = from is not null && from.Transport == transportKind
+                ? layer.SendAsync(from, destination, data, connectionId)
+                : layer.SendAsync(transportKind, destination, data, connectionId);
+        }
+        catch (ArgumentException e)
+        {
+            ArrayPool<byte>.Shared.Return(pooledBuffer);
+            LogSendFailed(logger, destination, e.Message);
+            return ValueTask.FromResult(SendResult.NetworkError);
+        }
+
+        if (sending.IsCompletedSuccessfully)
+        {
+            var result = sending.Result;
+            Complete(result, destination, pooledBuffer);
+            return ValueTask.FromResult(result);
+        }
+
+        return new ValueTask<SendResult>(ReportLater(sending, destination, pooledBuffer));
+    }
+
+    private async Task<SendResult> ReportLater(ValueTask<SendResult> sending, SipEndPoint destination, byte[] buffer)
+    {
+        SendResult result;
+        try
+        {
+            result = await sending.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            LogSendFailed(logger, destination, e.Message);
+            return SendResult.NetworkError;
+        }
+
+        Complete(result, destination, buffer);
+        return result;
+    }
+
     private async Task CompleteLater(ValueTask<SendResult> sending, SipEndPoint destination, byte[] buffer)
     {
         SendResult result;

@@ -24,7 +24,7 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
     private readonly ManagementServices _management;
     private readonly TmOptions _options = new();
     private TmCore? _core;
-    private TimerWheel? _wheel;
+    private TimerWheel[] _wheels = [];
     private CancellationTokenSource? _running;
     private Task _wheelTask = Task.CompletedTask;
     private ScriptRegistry? _registry;
@@ -59,6 +59,7 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
         Add(registry, "t_was_cancelled", 0, 0, RouteMask.Failure | RouteMask.OnReply | RouteMask.Branch, _ => WasCancelled);
         Add(registry, "t_add_cancel_reason", 1, 1, RouteMask.Request, BindCancelReason);
         RegisterUac(registry);
+        RegisterDelivery(registry);
         registry.AddPseudoVariable("T_reply_code", _ => new PvAccessor("$T_reply_code", ReplyCode));
         registry.AddPseudoVariable("T_branch_idx", _ => new PvAccessor("$T_branch_idx", c =>
             c.GetState(TmCore.StateSlot) is { BranchIndex: >= 0 } s ? ScriptValue.FromInt(s.BranchIndex) : ScriptValue.Null));
@@ -80,12 +81,17 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
         }
 
         _registry = registry;
+        if (InitializeDelivery(registry) is { } deliveryProblem)
+        {
+            return deliveryProblem;
+        }
+
         registry.StatefulReplier = this;
-        _wheel = new TimerWheel(_management.Time, TimeSpan.FromMilliseconds(100));
+        _wheels = CreateWheels();
         TmCore? core = null;
         var statisticsRegistry = _options.EnableStats ? _management.Statistics : new Management.Statistics.StatisticsRegistry();
         var statistics = new TmStatistics(statisticsRegistry, () => core?.Table.Count ?? 0);
-        core = new TmCore(_options, statistics, _wheel, _management.Loggers.CreateLogger("Parley.Tm"));
+        core = new TmCore(_options, statistics, _wheels, _management.Loggers.CreateLogger("Parley.Tm"));
         if (_options.MinorBranchFlag is { } minor)
         {
             var bit = registry.FlagBit(minor, branchFlag: true);
@@ -107,7 +113,7 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
         ArgumentNullException.ThrowIfNull(host);
         Core.Attach(host, _registry!);
         _running = new CancellationTokenSource();
-        _wheelTask = _wheel!.RunAsync(_running.Token);
+        _wheelTask = RunWheels(_running.Token);
     }
 
     public async ValueTask StopAsync()
@@ -120,13 +126,13 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
             _running = null;
         }
 
-        _wheel?.Dispose();
+        DisposeWheels();
     }
 
     public void Dispose()
     {
         _running?.Dispose();
-        _wheel?.Dispose();
+        DisposeWheels();
     }
 
     bool IReplyHandler.HandleReply(ScriptContext context, SipMessageEditor editor, out bool relayed) =>

@@ -77,4 +77,15 @@ public class ConfigLoaderTests
         var (_, errors) = ConfigLoader.Load("s.cfg", "socket = udp:127.0.0.1:5060\nserver_header = \"Parley\n");
         Assert.Contains(errors, e => e.Line == 2 && e.Column == 17 && e.Message.Contains("never closed", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("disable_dns_failover = yes\n", true)]
+    [InlineData("disable_dns_failover = 0\n", false)]
+    public void Load_DisableDnsFailover_CoreParameter(string line, bool expected)
+    {
+        var (config, errors) = ConfigLoader.Load("d.cfg", "socket = udp:127.0.0.1:5060\n" + line);
+        Assert.Empty(errors);
+        Assert.Equal(expected, config.DisableDnsFailover);
+    }
 }

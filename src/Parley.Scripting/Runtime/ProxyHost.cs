@@ -18,6 +18,17 @@ public interface ISipSender
     /// <param name="from">The listener to send from (its socket for UDP); null lets the transport choose one of <paramref name="transport"/>.</param>
     /// <param name="connectionId">For TCP, a connection to reuse (the one a request arrived on), or 0.</param>
     void Send(SipListener? from, SipTransport transport, SipEndPoint destination, byte[] pooledBuffer, int length, long connectionId);
+
+    /// <summary>
+    /// Sends as <see cref="Send"/> does and reports the outcome (a refused TCP connection, no socket for the address
+    /// family…), for RFC 3263 §4.3 failover to the next address. Completes synchronously when the transport knows at
+    /// once (UDP); a sender that cannot tell reports <see cref="SendResult.Sent"/>.
+    /// </summary>
+    ValueTask<SendResult> SendReportingAsync(SipListener? from, SipTransport transport, SipEndPoint destination, byte[] pooledBuffer, int length, long connectionId)
+    {
+        Send(from, transport, destination, pooledBuffer, length, connectionId);
+        return ValueTask.FromResult(SendResult.Sent);
+    }
 }
 
 /// <summary>
@@ -71,6 +82,9 @@ public sealed class ProxyHost
 
     /// <summary><c>user_agent_header</c> value (without "User-Agent: "), empty for none.</summary>
     public string UserAgentHeader { get; init; } = "Parley";
+
+    /// <summary>The core parameter <c>disable_dns_failover</c>: tm then uses only the first address of a destination.</summary>
+    public bool DisableDnsFailover { get; init; }
 
     /// <summary>The first listener of a transport and address family, or null.</summary>
     public SipListener? FindListener(SipTransport transport, System.Net.Sockets.AddressFamily family)

@@ -54,6 +54,39 @@ public sealed class ScriptRegistry
 
     public bool TryGetTransformation(string name, out TransformFactory factory) => _transforms.TryGetValue(name, out factory!);
 
+    /// <summary>
+    /// Binds one pseudo-variable written as text (<c>$hdr(User-Agent)</c>, <c>$avp(x)</c>) outside a route, for module
+    /// parameters that name one (OpenSIPS's <c>pv_parse_spec</c>); null with <paramref name="error"/> set when unknown or
+    /// malformed. Transformations are not accepted here.
+    /// </summary>
+    public PvAccessor? BindPseudoVariable(string text, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var reference = Syntax.PvRef.Parse(text);
+        if (!text.StartsWith('$') || reference.Name.Length == 0)
+        {
+            error = $"'{text}' is not a pseudo-variable";
+            return null;
+        }
+
+        if (reference.Transformations.Count > 0)
+        {
+            error = $"transformations are not accepted in '{text}'";
+            return null;
+        }
+
+        if (!_pvs.TryGetValue(reference.Name, out var factory))
+        {
+            error = $"unknown pseudo-variable '${reference.Name}'";
+            return null;
+        }
+
+        string? problem = null;
+        var accessor = factory(new PvBindRequest(reference, this, message => problem ??= message));
+        error = problem ?? (accessor is null ? $"bad pseudo-variable {text}" : null);
+        return error is null ? accessor : null;
+    }
+
     public IEnumerable<string> FunctionNames => _functions.Keys;
 
     public IEnumerable<string> PseudoVariableNames => _pvs.Keys;

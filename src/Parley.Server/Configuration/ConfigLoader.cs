@@ -32,7 +32,7 @@ public static class ConfigLoader
     [
         "socket", "listen", "log_level", "log_stderror", "stderror_enabled", "debug_mode", "udp_workers", "children",
         "tcp_workers", "server_header", "user_agent_header", "alias", "mpath", "tcp_connection_lifetime", "tcp_max_msg_size",
-        "exec_msg_threshold",
+        "exec_msg_threshold", "disable_dns_failover",
     ];
 
     public static LoadedConfiguration LoadFile(string path, ModuleCatalog? catalog = null)
@@ -175,6 +175,13 @@ public static class ConfigLoader
                     if (TryInt(g, 0, int.MaxValue, error, out var threshold))
                     {
                         config = config with { ExecMsgThresholdMicroseconds = threshold };
+                    }
+
+                    break;
+                case "disable_dns_failover":
+                    if (TryBool(g, error, out var noFailover))
+                    {
+                        config = config with { DisableDnsFailover = noFailover };
                     }
 
                     break;

@@ -40,6 +40,9 @@ public sealed record ServerConfig
     /// </summary>
     public int ExecMsgThresholdMicroseconds { get; init; }
 
+    /// <summary><c>disable_dns_failover</c>: tm sends to the first address of a destination only (RFC 3263 failover off).</summary>
+    public bool DisableDnsFailover { get; init; }
+
     public LogLevel MinimumLogLevel => LogLevel switch
     {
         <= -2 => Microsoft.Extensions.Logging.LogLevel.Critical,

@@ -19,6 +19,9 @@ public interface ITableTransaction
 
     /// <summary>The To tag of a reply this proxy generated itself, or empty.</summary>
     ReadOnlySpan<byte> LocalToTag { get; }
+
+    /// <summary>What stands for the label in the Via branches of a <c>syn_branch=0</c> transaction (an MD5), or empty.</summary>
+    ReadOnlySpan<byte> BranchKey => default;
 }
 
 /// <summary>
@@ -152,6 +155,31 @@ public sealed class TransactionTable<T>
                 foreach (var t in list)
                 {
                     if (t.Label == label)
+                    {
+                        return t;
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The transaction a <c>syn_branch=0</c> reply's branch names (bucket + MD5 key), or null.</summary>
+    public T? FindByBranchKey(int bucket, ReadOnlySpan<byte> key)
+    {
+        if ((uint)bucket >= TmHash.TableSize || key.IsEmpty)
+        {
+            return null;
+        }
+
+        lock (_stripes[bucket & _stripeMask])
+        {
+            if (_buckets[bucket] is { } list)
+            {
+                foreach (var t in list)
+                {
+                    if (t.BranchKey.SequenceEqual(key))
                     {
                         return t;
                     }

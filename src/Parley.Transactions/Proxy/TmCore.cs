@@ -38,6 +38,8 @@ internal sealed class TmState : IContextState
 
     /// <summary>A transaction another module pointed this route at (OpenSIPS's remote T, e.g. for an event route).</summary>
     public TmTransaction? RemoteTransaction { get; set; }
+    /// <summary>Why the last branch of a t_relay could not be sent (OpenSIPS's <c>ser_error</c>), 0 when none failed.</summary>
+    public RelayError RelayError { get; set; }
 
     public void Reset()
     {
@@ -51,6 +53,7 @@ internal sealed class TmState : IContextState
         ReplyRoute = null;
         BranchRoute = null;
         CancelReason = null;
+        RelayError = RelayError.None;
     }
 }
 
@@ -75,14 +78,21 @@ internal sealed partial class TmCore
     private ScriptRegistry? _registry;
 
     public TmCore(TmOptions options, TmStatistics statistics, TimerWheel wheel, ILogger logger)
+        : this(options, statistics, [wheel], logger)
+    {
+    }
+
+    /// <param name="wheels">One wheel per timer partition (<c>timer_partitions</c>); a transaction's timers run on one.</param>
+    public TmCore(TmOptions options, TmStatistics statistics, IReadOnlyList<TimerWheel> wheels, ILogger logger)
     {
         _options = options;
         Statistics = statistics;
-        Wheel = wheel;
+        _wheels = [.. wheels];
         _logger = logger;
     }
 
-    public TimerWheel Wheel { get; }
+    /// <summary>The first timer partition (transactions spread over <see cref="Wheels"/> by bucket).</summary>
+    public TimerWheel Wheel => _wheels[0];
 
     public TransactionTable<TmTransaction> Table { get; } = new();
 
@@ -176,7 +186,13 @@ internal sealed partial class TmCore
             return null;
         }
 
-        return new TmTransaction(this, identity, context.Edits.ToArray(), context.Source, _options.Timings);
+        var tx = new TmTransaction(this, identity, context.Edits.ToArray(), context.Source, _options.Timings);
+        if (!_options.SynBranch)
+        {
+            tx.Md5 = BranchKeyOf(context.Msg);
+        }
+
+        return tx;
     }
 
     private static void CaptureCarriedState(ScriptContext context, TmTransaction tx)
@@ -287,7 +303,8 @@ internal sealed partial class TmCore
             return r == 0 ? 0 : StatelessForwarder.Forward(context, null); // ACK of a proxied 2xx: end to end, stateless
         }
 
-        if (st.Transaction is null)
+        var createdHere = st.Transaction is null;
+        if (createdHere)
         {
             var created = NewTransaction(context);
             if (created <= 0)
@@ -320,7 +337,7 @@ internal sealed partial class TmCore
             tx.BranchRoute = st.BranchRoute ?? tx.BranchRoute;
             tx.CancelReason = st.CancelReason ?? tx.CancelReason;
             tx.Flags = context.Flags;
-            tx.RelayFlags = flags;
+            tx.RelayFlags |= EffectiveRelayFlags(request, flags);
             tx.FirstBranchOfSet = tx.Branches.Count;
             KeepWaitingBranchInSet(tx);
             if (context.RouteType != RouteType.Failure)
@@ -346,13 +363,7 @@ internal sealed partial class TmCore
             if (sent == 0)
             {
                 tx.FirstBranchOfSet = tx.Branches.Count;
-                var code = context.LastErrorCode is >= 400 and < 700 ? context.LastErrorCode : 500;
-                if ((flags & RelayFlags.NoAuto477) == 0 && context.RouteType != RouteType.Failure)
-                {
-                    SendLocalReply(tx, code == 478 ? 477 : code, code == 478 ? "Unresolvable destination" : context.LastErrorReason.Length > 0 ? context.LastErrorReason : "Send failed");
-                }
-
-                return code == 478 ? -4 : -6;
+                return RelayFailed(context, tx, flags, createdHere);
             }
 
             context.Forwarded = true;
@@ -432,6 +443,7 @@ internal sealed partial class TmCore
                 if (context.Dropped)
                 {
                     context.Dropped = false; // drop in branch_route discards this branch only
+                    Fail(context, RelayError.Unspecified);
                     return false;
                 }
             }
@@ -440,60 +452,13 @@ internal sealed partial class TmCore
             var parsed = destination is not null ? NextHop.TryParse(destination, out var hop) : NextHop.TryParse(context.RequestUriText, out hop);
             if (!parsed)
             {
-                Fail(context, 400, "Bad Request-URI or destination");
+                Fail(context, RelayError.BadAddress); // OpenSIPS: uri2proxy fails, E_BAD_ADDRESS
                 return false;
             }
 
             AppendExtraHeaders(editor, tx);
-            var host = context.Host;
-            var size = editor.GetLength() + 256;
-            var transport = host.Resolver.SelectTransport(hop.Transport, hop.Sips, size);
-            var resolving = host.Resolver.ResolveAsync(hop.Host, hop.Port, transport, hop.Sips, size);
-            if (!resolving.IsCompletedSuccessfully || resolving.Result is not { Succeeded: true, Count: > 0 } targets)
-            {
-                // Host names resolve asynchronously; tm does not hold a worker for DNS yet (see the issue note).
-                Fail(context, 478, "Unresolvable destination");
-                return false;
-            }
-
-            var target = targets[0];
-            var listener = StatelessForwarder.ChooseListener(context, targets.Transport, target.AddressFamily);
-            if (listener is null)
-            {
-                Fail(context, 503, "No socket for the transport");
-                return false;
-            }
-
-            Span<byte> branchId = stackalloc byte[BranchId.MaxLength];
-            var branchLength = BranchId.Write(branchId, tx.Bucket, tx.Label, index);
-            var (buffer, length) = StatelessForwarder.WriteRequest(context, listener, branchId[..branchLength]);
-            var branch = new TmBranch(this, tx, index, uri)
-            {
-                RequestBytes = buffer.AsSpan(0, length).ToArray(),
-                Listener = listener,
-                Destination = target,
-                Transport = targets.Transport,
-                ReplyRoute = branchReplyRoute,
-                Minor = MinorBranchBit >= 0 && (context.BranchFlags & (1UL << MinorBranchBit)) != 0,
-            };
-            tx.Branches.Add(branch);
-            OnBranchBuilt(context, branch);
-            Host.Sender.Send(listener, targets.Transport, target, buffer, length, 0);
-            var reliable = targets.Transport != SipTransport.Udp;
-            if (tx.IsInvite)
-            {
-                branch.Invite = new ClientInviteTransaction(reliable, tx.Timings, branch.Timers, branch);
-                branch.Invite.Start();
-            }
-            else
-            {
-                branch.NonInvite = new ClientNonInviteTransaction(reliable, tx.Timings, branch.Timers, branch);
-                branch.NonInvite.Start();
-            }
-
-            OnBranchSent(context, branch);
-            Statistics.UacTransactions.Increment();
-            return true;
+            // The index is taken again: a t_write_* in branch_route adds a (blind) branch of its own.
+            return SendBranchTo(context, tx, tx.Branches.Count, uri, hop, branchReplyRoute);
         }
         finally
         {
@@ -563,8 +528,8 @@ internal sealed partial class TmCore
     {
         relayed = false;
         var reply = context.Msg;
-        if (!reply.TryGetTopVia(out var via) || !via.HasBranch || !BranchId.TryParse(reply[via.Branch], out var bucket, out var label, out var index)
-            || Table.FindByLabel(bucket, label) is not { } tx || !reply.TryGetCSeq(out var cseq))
+        if (!reply.TryGetTopVia(out var via) || !via.HasBranch || MatchReplyBranch(reply[via.Branch], out var index) is not { } tx
+            || !reply.TryGetCSeq(out var cseq))
         {
             return false;
         }
@@ -713,6 +678,12 @@ internal sealed partial class TmCore
     {
         var tx = branch.Transaction;
         if (tx.IsLocal) { OnLocalTimeout(branch, provisionalReceived); return; }
+        if (branch.SendFailed)
+        {
+            FailBranch(branch, RelayError.Send); // the transport could not send to any address: not a timeout
+            return;
+        }
+
         branch.Status = 408;
         branch.FinalReply = null;
         (tx.IsInvite ? Statistics.TimeoutFinalResponseInv : Statistics.TimeoutFinalResponse).Increment();
@@ -760,6 +731,12 @@ internal sealed partial class TmCore
         // Minor branches still pending are not waited for (minor_branch_flag): cancel them.
         CancelPendingBranches(tx, null, except: -1);
 
+        // RFC 3263 §4.3 at transaction level: a 503 or a timeout without any reply tries the next address first.
+        if (TryDnsFailover(tx, best))
+        {
+            return;
+        }
+
         if (tx.FailureRoute is { } failure && !tx.Cancelled)
         {
             tx.FailureRoute = null; // one-shot: t_on_failure again to catch the new branches' failure
@@ -769,6 +746,13 @@ internal sealed partial class TmCore
             {
                 return;
             }
+        }
+
+        if (IsReplicated(tx))
+        {
+            AbsorbReply(tx, best.Status); // t_replicate: the picked reply stops here
+            Complete(tx, best.Status);
+            return;
         }
 
         if (best.FinalReply is { } bytes)
@@ -783,13 +767,12 @@ internal sealed partial class TmCore
             }
 
             OnStoredReplyOut(tx, best, bytes, Api.TmCallbackType.ResponseOut);
+            Complete(tx, best.Status);
         }
         else
         {
-            SendLocalReply(tx, best.Status, best.Status == 408 ? "Request Timeout" : "Request Terminated");
+            SendLocalReply(tx, best.Status, best.LocalReason ?? (best.Status == 408 ? "Request Timeout" : "Request Terminated")); // completes it
         }
-
-        Complete(tx, best.Status);
     }
 
     private void RunFailureRoute(TmTransaction tx, RouteHandle route, TmBranch best)
@@ -841,6 +824,12 @@ internal sealed partial class TmCore
 
     private void RelayReply(TmTransaction tx, SipMessageEditor editor, int status)
     {
+        if (IsReplicated(tx))
+        {
+            AbsorbReply(tx, status); // t_replicate: replies are never relayed upstream
+            return;
+        }
+
         OnRelayPreOut(tx, status);
         editor.PopVia();
         var bytes = editor.ToArray();
@@ -888,7 +877,7 @@ internal sealed partial class TmCore
         branch.CancelSent = true;
         branch.CancelPending = false;
         ClientNonInviteTransaction? machine = null;
-        var timers = new MachineTimers(Wheel, t => machine?.OnTimer(t)) { Gate = branch.Transaction.Gate };
+        var timers = new MachineTimers(WheelFor(branch.Transaction.Bucket), t => machine?.OnTimer(t)) { Gate = branch.Transaction.Gate };
         machine = new ClientNonInviteTransaction(branch.Transport != SipTransport.Udp, branch.Transaction.Timings, timers, new CancelActions(this, branch, cancel));
         branch.Cancel = machine;
         branch.CancelTimers = timers;
@@ -999,12 +988,6 @@ internal sealed partial class TmCore
         }
 
         Table.Remove(tx);
-    }
-
-    private static void Fail(ScriptContext context, int code, string reason)
-    {
-        context.LastErrorCode = code;
-        context.LastErrorReason = reason;
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "tm: {Route} failed")]

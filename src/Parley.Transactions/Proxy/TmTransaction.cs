@@ -24,7 +24,7 @@ internal sealed partial class TmTransaction : ITableTransaction, IServerTransact
         Timings = timings;
         var parsed = Parse();
         ReplyDestination = ResponseRouting.ForLocalReply(parsed, source);
-        UasTimers = new MachineTimers(core.Wheel, OnUasTimer) { Gate = Gate };
+        UasTimers = new MachineTimers(core.WheelFor(identity.Bucket), OnUasTimer) { Gate = Gate };
         var reliable = source.Transport != SipTransport.Udp;
         if (identity.Method == SipMethod.Invite)
         {
@@ -72,6 +72,11 @@ internal sealed partial class TmTransaction : ITableTransaction, IServerTransact
     public byte[] LocalTag { get; set; } = [];
 
     ReadOnlySpan<byte> ITableTransaction.LocalToTag => LocalTag;
+
+    /// <summary>With <c>syn_branch=0</c>: the MD5 of the request's transaction key that replaces the label in Via branches.</summary>
+    public byte[]? Md5 { get; set; }
+
+    ReadOnlySpan<byte> ITableTransaction.BranchKey => Md5;
 
     public List<TmBranch> Branches { get; } = [];
 
@@ -192,6 +197,9 @@ internal enum RelayFlags
     NoDnsFailover = 0x4,
     PassReasonHeader = 0x8,
     AllowNoCancel = 0x10,
+
+    /// <summary>Set by <c>t_replicate</c> (not a script flag): the transaction is local, its replies stop here.</summary>
+    Replicate = 0x100,
 }
 
 /// <summary>One client branch of a transaction (OpenSIPS's <c>struct ua_client</c>).</summary>
@@ -205,7 +213,7 @@ internal sealed class TmBranch : IClientTransactionActions
         Transaction = transaction;
         Index = index;
         Uri = uri;
-        Timers = new MachineTimers(core.Wheel, OnTimer) { Gate = transaction.Gate };
+        Timers = new MachineTimers(core.WheelFor(transaction.Bucket), OnTimer) { Gate = transaction.Gate };
     }
 
     public TmTransaction Transaction { get; }
@@ -265,6 +273,26 @@ internal sealed class TmBranch : IClientTransactionActions
 
     /// <summary>How many times the request was retransmitted (tm's retransmission_req_* statistics).</summary>
     public int Retransmissions { get; set; }
+
+    /// <summary>The addresses the destination resolved to (RFC 3263 §4.3: tried in order) and the one in use.</summary>
+    public ResolvedTargets Targets { get; set; }
+
+    public int TargetIndex { get; set; }
+
+    /// <summary>The destination is a host name still being resolved: pending for the best-reply choice, nothing sent yet.</summary>
+    public bool Resolving { get; set; }
+
+    /// <summary>No address could be sent to (reported after the send): the branch ends with a faked 477.</summary>
+    public bool SendFailed { get; set; }
+
+    /// <summary>Counts sends of the request to a new address, so a late send report of an abandoned address is ignored.</summary>
+    public int SendAttempt { get; set; }
+
+    /// <summary>The reason phrase of the reply tm fakes for this branch, when not 408/487 (476/477 …/TM).</summary>
+    public string? LocalReason { get; set; }
+
+    /// <summary>A blind branch (t_write_req/t_write_unix): nothing is sent, only its final response timer runs.</summary>
+    public bool Blind { get; set; }
 
     public void RetransmitRequest() => _core.RetransmitRequest(this);
 

@@ -23,7 +23,10 @@ internal sealed class ParleyProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<ParleyProcess> StartAsync(string config, params string[] extraArgs)
+    public static Task<ParleyProcess> StartAsync(string config, params string[] extraArgs) => StartWithEnvironmentAsync(config, null, extraArgs);
+
+    /// <summary>As <see cref="StartAsync"/>, with environment variables set for the process (e.g. PARLEY_HOSTS_FILE).</summary>
+    public static async Task<ParleyProcess> StartWithEnvironmentAsync(string config, IReadOnlyDictionary<string, string>? environment, params string[] extraArgs)
     {
         var path = Path.Combine(Path.GetTempPath(), $"parley-e2e-{Guid.NewGuid():N}.cfg");
         await File.WriteAllTextAsync(path, config);
@@ -39,6 +42,11 @@ internal sealed class ParleyProcess : IAsyncDisposable
         foreach (var a in extraArgs)
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");

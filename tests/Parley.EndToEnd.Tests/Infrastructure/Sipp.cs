@@ -103,6 +103,13 @@ internal static class Sipp
 
         return new(port, transport, args);
     }
+
+    /// <summary>As <see cref="StartUasScenario"/>, bound to another loopback address (127.0.0.2 …) of the same port.</summary>
+    public static SippServer StartUasScenarioOn(string localIp, string scenario, int port, string transport, int calls)
+    {
+        var args = new List<string> { "-sf", scenario, "-recv_timeout", "10000", "-m", calls.ToString(CultureInfo.InvariantCulture) };
+        return new(port, transport, args, localIp);
+    }
 }
 
 /// <summary>A background SIPp UAS (the callee), killed with its process tree when disposed.</summary>
@@ -112,7 +119,7 @@ internal sealed class SippServer : IDisposable
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
 
-    public SippServer(int port, string transport, IEnumerable<string> scenarioArgs)
+    public SippServer(int port, string transport, IEnumerable<string> scenarioArgs, string localIp = "127.0.0.1")
     {
         Port = port;
         var info = new ProcessStartInfo("timeout") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -125,8 +132,8 @@ internal sealed class SippServer : IDisposable
 
         foreach (var arg in new[]
         {
-            "-t", transport, "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture),
-            "-buff_size", "4194304", "-nostdin", "-trace_err", "-error_file", Path.Combine(Path.GetTempPath(), $"sipp-uas-{port}-errors.log"),
+            "-t", transport, "-i", localIp, "-p", port.ToString(CultureInfo.InvariantCulture),
+            "-buff_size", "4194304", "-nostdin", "-trace_err", "-error_file", Path.Combine(Path.GetTempPath(), $"sipp-uas-{localIp}-{port}-errors.log"),
         })
         {
             info.ArgumentList.Add(arg);
