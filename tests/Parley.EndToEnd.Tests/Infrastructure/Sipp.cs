@@ -142,6 +142,44 @@ internal sealed class SippServer : IDisposable
         _process = Process.Start(info) ?? throw new InvalidOperationException("sipp did not start");
         _stdout = _process.StandardOutput.ReadToEndAsync();
         _stderr = _process.StandardError.ReadToEndAsync();
+        WaitUntilBound(localIp, port, transport);
+    }
+
+    /// <summary>
+    /// Returns once the callee's socket is bound (or after 10 s, or when SIPp exited), so a test does not send before
+    /// the callee listens: on a loaded machine SIPp can take seconds to start, longer than a short fr_timeout.
+    /// </summary>
+    private void WaitUntilBound(string localIp, int port, string transport)
+    {
+        var tcp = transport.StartsWith('t');
+        var tables = tcp ? new[] { "/proc/net/tcp" } : ["/proc/net/udp"];
+
+        // /proc/net/{udp,tcp} show "0100007F:13C4": the IPv4 address in host (little-endian) byte order, the port in hex.
+        var ip = System.Net.IPAddress.Parse(localIp).GetAddressBytes();
+        Array.Reverse(ip);
+        var suffix = Convert.ToHexString(ip) + ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10) && !_process.HasExited)
+        {
+            foreach (var table in tables)
+            {
+                if (!File.Exists(table))
+                {
+                    return; // not Linux: nothing to poll
+                }
+
+                foreach (var line in File.ReadLines(table))
+                {
+                    var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    if (fields.Length > 3 && fields[1].EndsWith(suffix, StringComparison.Ordinal) && (!tcp || fields[3] == "0A"))
+                    {
+                        return;
+                    }
+                }
+            }
+
+            Thread.Sleep(20);
+        }
     }
 
     public int Port { get; }
