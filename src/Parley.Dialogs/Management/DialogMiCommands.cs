@@ -53,6 +53,7 @@ internal static class DialogMiCommands
             r => SetProfile(manager, r, set: true), Module));
         registry.Register(new MiCommand("dlg_unset_profile", "takes a dialog (DID or Call-ID) out of a profile", setRecipes[..2],
             r => SetProfile(manager, r, set: false), Module));
+        DialogSequentialMi.Register(registry, manager);
     }
 
     private static MiResult List(DialogManager manager, MiRequest request, bool withContext)
