@@ -350,6 +350,7 @@ public sealed class DialogScriptTests : IDisposable
     [InlineData("test_and_set_dlg_flag(\"F\", 2);", "must be 0 or 1")]
     [InlineData("dlg_on_answer(\"missing\");", "missing")]
     [InlineData("get_profile_size(\"caller\", \"x\", \"literal\");", "writable pseudo-variable")]
+    [InlineData("dlg_send_sequential(\"INFO\", \"sideways\");", "leg must be")]
     public void Compile_MisusedFunction_ReportsTheError(string call, string message)
     {
         var result = Compile(Modules + "route {\n    " + call + "\n}\n");
