@@ -8,7 +8,7 @@ namespace Parley.Dialogs.Management;
 /// <summary>
 /// The dialog module's MI commands (manual §1.9, opensips-behaviour.md §7.2–7.4) with OpenSIPS 3.x names, registered in
 /// OpenSIPS's order. The database and cluster commands (<c>dlg_db_sync</c>, <c>dlg_restore_db</c>,
-/// <c>dlg_cluster_sync</c>) and <c>dlg_send_sequential</c> come with their issues.
+/// <c>dlg_cluster_sync</c>) come with their issues; <c>dlg_send_sequential</c> is in <see cref="DialogSequentialMi"/>.
 /// </summary>
 internal static class DialogMiCommands
 {
