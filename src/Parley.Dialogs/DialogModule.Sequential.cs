@@ -12,7 +12,20 @@ public sealed partial class DialogModule
         // "This function can be used from ANY route."
         Add(registry, "dlg_send_sequential", 2, 5, RouteMask.All, BindSendSequential);
         Add(registry, "dlg_inc_cseq", 0, 2, RouteMask.Request | RouteMask.Failure | RouteMask.OnReply | RouteMask.Branch | RouteMask.Local, BindIncCSeq);
+        registry.AddPseudoVariable("DLG_options_ping_interval", _ => PingIntervalVariable("$DLG_options_ping_interval", reinvite: false));
+        registry.AddPseudoVariable("DLG_reinvite_ping_interval", _ => PingIntervalVariable("$DLG_reinvite_ping_interval", reinvite: true));
     }
+
+    /// <summary><c>$DLG_options_ping_interval</c> / <c>$DLG_reinvite_ping_interval</c> (opensips-behaviour.md §5.6): NULL without a dialog.</summary>
+    private PvAccessor PingIntervalVariable(string name, bool reinvite) => new(name,
+        ctx => Manager.Current(ctx) is { } d ? ScriptValue.FromInt(Manager.GetPingInterval(d, reinvite)) : ScriptValue.Null,
+        (ctx, value) =>
+        {
+            if (Manager.Current(ctx) is { } d && value.TryGetInt(out var seconds) && seconds > 0)
+            {
+                Manager.SetPingInterval(d, reinvite, (int)Math.Min(seconds, int.MaxValue));
+            }
+        });
 
     /// <summary>
     /// <c>dlg_send_sequential(method, leg[, body[, content-type[, headers]]])</c>: leg is "caller" or "callee"; the request

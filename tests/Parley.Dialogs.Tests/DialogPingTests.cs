@@ -276,4 +276,24 @@ public sealed class DialogPingTests : IDisposable
 
         Assert.Contains("CSeq: 2 INFO\r\n", Encoding.UTF8.GetString(_h.Editor.ToArray()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PingInterval_PerDialogOverride_ReschedulesAndIsUsedAfterwards()
+    {
+        var (dialog, _) = _h.ConfirmedCall(flags: DialogCreateFlags.PingCallee);
+        Assert.Equal(2, _h.Manager.GetPingInterval(dialog, reinvite: false));
+
+        _h.Manager.SetPingInterval(dialog, reinvite: false, 10);
+        _h.Advance(TimeSpan.FromSeconds(9));
+        Assert.Empty(_h.Tm.Sent);
+        _h.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.Single(_h.Tm.Sent);
+        _h.Tm.Pending[0].SetResult(Answer(200));
+
+        _h.Advance(TimeSpan.FromSeconds(9));
+        Assert.Single(_h.Tm.Sent);
+        _h.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, _h.Tm.Sent.Count);
+        Assert.Equal(3, _h.Manager.GetPingInterval(dialog, reinvite: true));
+    }
 }

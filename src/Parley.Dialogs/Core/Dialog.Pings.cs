@@ -14,6 +14,12 @@ public sealed partial class Dialog
     /// <summary>The dialog is on the re-INVITE ping list.</summary>
     internal TimerHandle ReinvitePingTimer { get; set; }
 
+    /// <summary><c>$DLG_options_ping_interval</c> written for this dialog (seconds; 0 uses <c>options_ping_interval</c>).</summary>
+    internal int OptionsPingIntervalSeconds { get; set; }
+
+    /// <summary><c>$DLG_reinvite_ping_interval</c> written for this dialog (seconds; 0 uses <c>reinvite_ping_interval</c>).</summary>
+    internal int ReinvitePingIntervalSeconds { get; set; }
+
     /// <summary>The pings were started (at CONFIRMED); they are never restarted.</summary>
     internal bool PingsStarted { get; set; }
 }

@@ -25,12 +25,59 @@ public sealed partial class DialogManager
         dialog.PingsStarted = true;
         if ((dialog.Flags & OptionsPingFlags) != 0)
         {
-            dialog.OptionsPingTimer = Wheel.Schedule(TimeSpan.FromSeconds(Options.OptionsPingIntervalSeconds), dialog, Dialog.OptionsPingTimerTag);
+            dialog.OptionsPingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, reinvite: false)), dialog, Dialog.OptionsPingTimerTag);
         }
 
         if ((dialog.Flags & ReinvitePingFlags) != 0)
         {
-            dialog.ReinvitePingTimer = Wheel.Schedule(TimeSpan.FromSeconds(Options.ReinvitePingIntervalSeconds), dialog, Dialog.ReinvitePingTimerTag);
+            dialog.ReinvitePingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, reinvite: true)), dialog, Dialog.ReinvitePingTimerTag);
+        }
+    }
+
+    /// <summary>The dialog's ping interval (its <c>$DLG_*_ping_interval</c>, else the module parameter). Caller holds the lock.</summary>
+    internal int PingInterval(Dialog dialog, bool reinvite)
+    {
+        var own = reinvite ? dialog.ReinvitePingIntervalSeconds : dialog.OptionsPingIntervalSeconds;
+        return own > 0 ? own : reinvite ? Options.ReinvitePingIntervalSeconds : Options.OptionsPingIntervalSeconds;
+    }
+
+    /// <summary>
+    /// <c>$DLG_options_ping_interval</c> / <c>$DLG_reinvite_ping_interval</c> written (§5.6): the dialog's own interval; a
+    /// dialog already on that ping list is rescheduled at now + the new interval.
+    /// </summary>
+    public void SetPingInterval(Dialog dialog, bool reinvite, int seconds)
+    {
+        ArgumentNullException.ThrowIfNull(dialog);
+        lock (dialog.Bucket.Gate)
+        {
+            if (reinvite)
+            {
+                dialog.ReinvitePingIntervalSeconds = seconds;
+                if (dialog.ReinvitePingTimer != default)
+                {
+                    Wheel.Cancel(dialog.ReinvitePingTimer);
+                    dialog.ReinvitePingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, true)), dialog, Dialog.ReinvitePingTimerTag);
+                }
+            }
+            else
+            {
+                dialog.OptionsPingIntervalSeconds = seconds;
+                if (dialog.OptionsPingTimer != default)
+                {
+                    Wheel.Cancel(dialog.OptionsPingTimer);
+                    dialog.OptionsPingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, false)), dialog, Dialog.OptionsPingTimerTag);
+                }
+            }
+        }
+    }
+
+    /// <summary>The ping interval of <paramref name="dialog"/> as <c>$DLG_*_ping_interval</c> reads it.</summary>
+    public int GetPingInterval(Dialog dialog, bool reinvite)
+    {
+        ArgumentNullException.ThrowIfNull(dialog);
+        lock (dialog.Bucket.Gate)
+        {
+            return PingInterval(dialog, reinvite);
         }
     }
 
@@ -104,7 +151,7 @@ public sealed partial class DialogManager
                     toCallee = BuildPingLocked(dialog, callee, 0, reinvite);
                 }
 
-                var seconds = reinvite ? Options.ReinvitePingIntervalSeconds : Options.OptionsPingIntervalSeconds;
+                var seconds = PingInterval(dialog, reinvite);
                 var handle = Wheel.Schedule(TimeSpan.FromSeconds(seconds), dialog, reinvite ? Dialog.ReinvitePingTimerTag : Dialog.OptionsPingTimerTag);
                 if (reinvite)
                 {
