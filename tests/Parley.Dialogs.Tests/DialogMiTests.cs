@@ -350,7 +350,7 @@ public sealed class DialogMiTests : IDisposable
         }
 
         Assert.Equal(["dlg_list", "dlg_list_ctx", "dlg_end_dlg", "profile_get_size", "profile_list_dlgs", "profile_get_values", "list_all_profiles",
-            "profile_end_dlgs", "dlg_push_var", "dlg_set_profile", "dlg_unset_profile"], names);
+            "profile_end_dlgs", "dlg_push_var", "dlg_set_profile", "dlg_unset_profile", "dlg_send_sequential"], names);
     }
 
     private static string Callid(Dialog d) => System.Text.Encoding.ASCII.GetString(d.CallId);

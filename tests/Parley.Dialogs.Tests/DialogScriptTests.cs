@@ -322,6 +322,34 @@ public sealed class DialogScriptTests : IDisposable
     }
 
     [Fact]
+    public void PingIntervalsAndSendSequential_InTheInitialInvite_AreBoundAndAnUnconfirmedDialogSendsNothing()
+    {
+        var (pipeline, _) = Load("""
+            route {
+                create_dialog("p");
+                append_hf("X-Before: $DLG_options_ping_interval\r\n");
+                $DLG_options_ping_interval = 7;
+                append_hf("X-After: $DLG_options_ping_interval\r\n");
+                append_hf("X-Reinvite: $DLG_reinvite_ping_interval\r\n");
+                if (!dlg_send_sequential("INFO", "callee", "hi", "text/plain", "X-Y: 1")) append_hf("X-Seq: refused\r\n");
+                if (dlg_inc_cseq("nobody", 2)) append_hf("X-Inc: yes\r\n");
+                $du = "sip:127.0.0.1:35070";
+                forward();
+            }
+            """, "modparam(\"dialog\", \"options_ping_interval\", 20)\n");
+
+        Handle(pipeline, DialogHarness.Invite());
+
+        var sent = _sender.Sent[^1];
+        Assert.Contains("X-Before: 20\r\n", sent, StringComparison.Ordinal);
+        Assert.Contains("X-After: 7\r\n", sent, StringComparison.Ordinal);
+        Assert.Contains("X-Reinvite: 300\r\n", sent, StringComparison.Ordinal);
+        Assert.Contains("X-Seq: refused\r\n", sent, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Inc:", sent, StringComparison.Ordinal);
+        Assert.Empty(_tm.Sent);
+    }
+
+    [Fact]
     public void DelDelay_ReadsTheDefaultAndTheOverride()
     {
         var (pipeline, module) = Load("""
@@ -350,6 +378,7 @@ public sealed class DialogScriptTests : IDisposable
     [InlineData("test_and_set_dlg_flag(\"F\", 2);", "must be 0 or 1")]
     [InlineData("dlg_on_answer(\"missing\");", "missing")]
     [InlineData("get_profile_size(\"caller\", \"x\", \"literal\");", "writable pseudo-variable")]
+    [InlineData("dlg_send_sequential(\"INFO\", \"sideways\");", "leg must be")]
     public void Compile_MisusedFunction_ReportsTheError(string call, string message)
     {
         var result = Compile(Modules + "route {\n    " + call + "\n}\n");

@@ -9,7 +9,7 @@ namespace Parley.Dialogs.Core;
 /// it (<see cref="DialogManager"/> and the MI do). Identity (<see cref="CallId"/>, the URIs, <see cref="Entry"/> and,
 /// once linked, <see cref="Id"/>) never changes.
 /// </summary>
-public sealed class Dialog : ITimerTarget
+public sealed partial class Dialog : ITimerTarget
 {
     internal const int LifetimeTimerTag = 0;
     internal const int DeleteTimerTag = 1;

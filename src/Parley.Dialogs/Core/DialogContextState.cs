@@ -26,8 +26,12 @@ internal sealed class DialogContextState : IContextState
     /// <summary>Created by <c>create_dialog</c> in this context and not attached to a transaction yet.</summary>
     public Dialog? PendingCreate { get; set; }
 
+    /// <summary>The request's CSeq before §3.6 renumbered it (0: not renumbered); its replies get it back.</summary>
+    public uint OriginalCSeq { get; set; }
+
     public void Reset()
     {
+        OriginalCSeq = 0;
         var pending = PendingCreate;
         var owner = Owner;
         Dialog = null;

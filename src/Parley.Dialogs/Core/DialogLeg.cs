@@ -5,7 +5,7 @@ namespace Parley.Dialogs.Core;
 /// branch, plus clones for downstream forking). Guarded by the dialog's bucket lock. Strings are kept as UTF-8 bytes: the
 /// matcher compares them with the message's bytes and a dialog keeps half the memory it would as .NET strings.
 /// </summary>
-internal sealed class DialogLeg
+internal sealed partial class DialogLeg
 {
     /// <summary>The tag of this side (From tag of the caller, To tag of a callee); empty until a callee answers with one.</summary>
     public byte[] Tag { get; set; } = [];

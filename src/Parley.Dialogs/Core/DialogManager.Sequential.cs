@@ -225,6 +225,7 @@ public sealed partial class DialogManager
                 if (e != DialogEvent.Ack && hasCSeq && dialog.HasLeg(destination))
                 {
                     ShiftCSeqLocked(dialog.Leg(destination), cseq);
+                    StageSdpLocked(dialog, msg, destination);
                     if (msg.Method is SipMethod.Invite or SipMethod.Update)
                     {
                         // The source's INVITE CSeq validates its coming ACK; its Contact is the new remote target.
@@ -241,6 +242,21 @@ public sealed partial class DialogManager
             {
                 ShiftCSeqLocked(dialog.Leg(destination), cseq);
             }
+
+            if (e == DialogEvent.Ack && dialog.HasLeg(destination))
+            {
+                CommitAckSdpLocked(dialog, msg, destination);
+            }
+
+            if (now == DialogState.Confirmed && old == DialogState.ConfirmedNotAcknowledged)
+            {
+                StartPingsLocked(dialog);
+            }
+
+            if (hasCSeq)
+            {
+                state.OriginalCSeq = TranslateCSeqLocked(context, dialog, msg, destination, cseq);
+            }
         }
 
         state.Owner = this;
@@ -248,7 +264,7 @@ public sealed partial class DialogManager
         state.DestinationLeg = destination;
         if (_tm?.Current(context) is { } tx)
         {
-            AttachSequential(dialog, tx, destination);
+            AttachSequential(dialog, tx, destination, state.OriginalCSeq);
         }
 
         if (old != now)

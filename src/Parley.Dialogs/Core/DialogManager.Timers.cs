@@ -67,6 +67,12 @@ public sealed partial class DialogManager
 
     internal void OnDialogTimer(Dialog dialog, int tag)
     {
+        if (tag is Dialog.OptionsPingTimerTag or Dialog.ReinvitePingTimerTag)
+        {
+            OnPingTimer(dialog, reinvite: tag == Dialog.ReinvitePingTimerTag);
+            return;
+        }
+
         if (tag == Dialog.DeleteTimerTag)
         {
             lock (dialog.Bucket.Gate)
@@ -316,7 +322,8 @@ public sealed partial class DialogManager
     /// <c>build_dlg_t</c>): R-URI the leg's Contact, its route set, To the remote URI with the leg's tag, From the local URI
     /// with the other leg's tag, CSeq <c>r_cseq + 1</c> (or the next generated one). Null without a Contact.
     /// </summary>
-    internal UacRequest? BuildRequestLocked(Dialog dialog, string method, int destination, int source, string headers)
+    internal UacRequest? BuildRequestLocked(Dialog dialog, string method, int destination, int source, string headers, byte[]? body = null,
+        bool ackSuccess = false)
     {
         var leg = dialog.Leg(destination);
         if (leg.Contact is not { Length: > 0 } contact)
@@ -334,6 +341,9 @@ public sealed partial class DialogManager
             cseq = leg.RequestCSeq + 1;
         }
 
+        // §3.6: from now on the endpoints' requests toward this leg are renumbered after ours.
+        leg.LastGeneratedCSeq = cseq;
+
         var toCaller = destination == 0;
         var remoteUri = toCaller ? dialog.FromUri : dialog.ToUri;
         var localUri = toCaller ? dialog.ToUri : dialog.FromUri;
@@ -349,6 +359,8 @@ public sealed partial class DialogManager
             RouteSet = leg.RouteSet is { } routes ? SplitRouteSet(routes) : [],
             Socket = leg.BindAddress,
             Headers = headers.Length > 0 ? headers : null,
+            Body = body,
+            AckSuccess = ackSuccess,
         };
     }
 

@@ -35,7 +35,7 @@ public sealed partial class DialogManager
 
         if (state.Dialog is { } dialog && !(transaction.IsInvite && IsInitialTransaction(dialog, transaction)))
         {
-            AttachSequential(dialog, transaction, state.DestinationLeg);
+            AttachSequential(dialog, transaction, state.DestinationLeg, state.OriginalCSeq);
         }
     }
 
@@ -73,7 +73,7 @@ public sealed partial class DialogManager
     }
 
     /// <summary>An in-dialog request's transaction: it holds the dialog until deleted (a BYE keeps a deleted dialog listed meanwhile).</summary>
-    private void AttachSequential(Dialog dialog, ITmTransaction transaction, int destinationLeg)
+    private void AttachSequential(Dialog dialog, ITmTransaction transaction, int destinationLeg, uint originalCSeq = 0)
     {
         lock (dialog.Bucket.Gate)
         {
@@ -83,10 +83,10 @@ public sealed partial class DialogManager
         _byTransaction[transaction] = dialog;
         var types = TmCallbackType.TransactionDeleted;
         object parameter = dialog;
-        if (transaction.Method is SipMethod.Invite or SipMethod.Update || dialog.Callbacks is not null)
+        if (transaction.Method is SipMethod.Invite or SipMethod.Update || dialog.Callbacks is not null || originalCSeq != 0)
         {
             types |= TmCallbackType.ResponsePreOut;
-            parameter = new SequentialTransaction(dialog, destinationLeg);
+            parameter = new SequentialTransaction(dialog, destinationLeg, originalCSeq);
         }
 
         if (!transaction.RegisterCallback(types, _onSequentialEvent, parameter))
@@ -160,6 +160,17 @@ public sealed partial class DialogManager
 
         if (args.Type == TmCallbackType.ResponsePreOut && args.Reply is { } reply && args.Parameter is SequentialTransaction sequential)
         {
+            // §3.6: the endpoint sees its own CSeq in the reply to a renumbered request.
+            if (sequential.OriginalCSeq != 0 && args.Context is { } replyContext)
+            {
+                RestoreCSeq(replyContext, reply, sequential.OriginalCSeq);
+            }
+
+            if (args.Code is >= 200 and < 300 && transaction.Method is SipMethod.Invite or SipMethod.Update)
+            {
+                CommitSdp(dialog, reply, sequential.DestinationLeg);
+            }
+
             // §1.6: a 2xx to a re-INVITE/UPDATE refreshes the remote target of the side that answered.
             if (args.Code is >= 200 and < 300 && transaction.Method is SipMethod.Invite or SipMethod.Update
                 && SingleContact(reply) is { } contact)
@@ -418,5 +429,5 @@ public sealed partial class DialogManager
     }
 
     /// <summary>The callback parameter of an in-dialog re-INVITE/UPDATE transaction: which leg it went to.</summary>
-    private sealed record SequentialTransaction(Dialog Dialog, int DestinationLeg);
+    private sealed record SequentialTransaction(Dialog Dialog, int DestinationLeg, uint OriginalCSeq = 0);
 }

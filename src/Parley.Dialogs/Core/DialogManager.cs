@@ -279,6 +279,7 @@ public sealed partial class DialogManager : IDisposable
         lock (dialog.Bucket.Gate)
         {
             StopLifetimeLocked(dialog);
+            StopPingsLocked(dialog);
         }
 
         RunCallbacks(dialog, DialogCallbackType.Terminated, message, direction);

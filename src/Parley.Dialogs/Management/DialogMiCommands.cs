@@ -8,7 +8,7 @@ namespace Parley.Dialogs.Management;
 /// <summary>
 /// The dialog module's MI commands (manual §1.9, opensips-behaviour.md §7.2–7.4) with OpenSIPS 3.x names, registered in
 /// OpenSIPS's order. The database and cluster commands (<c>dlg_db_sync</c>, <c>dlg_restore_db</c>,
-/// <c>dlg_cluster_sync</c>) and <c>dlg_send_sequential</c> come with their issues.
+/// <c>dlg_cluster_sync</c>) come with their issues; <c>dlg_send_sequential</c> is in <see cref="DialogSequentialMi"/>.
 /// </summary>
 internal static class DialogMiCommands
 {
@@ -53,6 +53,7 @@ internal static class DialogMiCommands
             r => SetProfile(manager, r, set: true), Module));
         registry.Register(new MiCommand("dlg_unset_profile", "takes a dialog (DID or Call-ID) out of a profile", setRecipes[..2],
             r => SetProfile(manager, r, set: false), Module));
+        DialogSequentialMi.Register(registry, manager);
     }
 
     private static MiResult List(DialogManager manager, MiRequest request, bool withContext)

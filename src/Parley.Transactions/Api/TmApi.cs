@@ -172,6 +172,9 @@ public sealed class UacRequest
 
     public byte[]? Body { get; init; }
 
+    /// <summary>tm acknowledges a 2xx to this INVITE itself (same CSeq, to the reply's Contact); otherwise nobody does.</summary>
+    public bool AckSuccess { get; init; }
+
     /// <summary>Called for provisional replies when not null (pass_provisional_replies for MI callers).</summary>
     public Action<UacReply>? OnProvisional { get; init; }
 

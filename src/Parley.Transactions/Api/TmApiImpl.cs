@@ -69,7 +69,7 @@ internal sealed class TmApiImpl(Func<TmCore?> core) : ITmApi
     {
         try
         {
-            return await Core.SendRequestAsync(request, ackSuccess: false, cancellationToken).ConfigureAwait(false);
+            return await Core.SendRequestAsync(request, ackSuccess: request.AckSuccess, cancellationToken).ConfigureAwait(false);
         }
         catch (UacSendException e)
         {

@@ -1,0 +1,31 @@
+namespace Parley.Dialogs.Core;
+
+/// <summary>Outcome of the last ping sent toward a leg (OpenSIPS's <c>reply_received</c>).</summary>
+internal enum PingStatus
+{
+    /// <summary>No ping outstanding and the last one (if any) was answered: the leg may be pinged.</summary>
+    Success,
+
+    /// <summary>A ping is in flight: the leg is skipped on this tick.</summary>
+    Pending,
+
+    /// <summary>The last ping timed out (local or remote 408) or got 481: the dialog ends on the next tick.</summary>
+    Fail,
+}
+
+/// <summary>Per-leg ping, SDP staging and CSeq-translation data (opensips-behaviour.md §1.6, §3.4a, §3.6, §5.6).</summary>
+internal sealed partial class DialogLeg
+{
+    public PingStatus OptionsPing { get; set; }
+
+    public PingStatus ReinvitePing { get; set; }
+
+    /// <summary>An SDP this side offered in a re-INVITE/UPDATE, committed as <see cref="Sdp"/> when a 2xx answers it (<c>tmp_in_sdp</c>).</summary>
+    public byte[]? StagedSdp { get; set; }
+
+    /// <summary>The CSeq map (§3.6) for the last translated INVITE toward this leg: the endpoint's number …</summary>
+    public uint MappedOriginalCSeq { get; set; }
+
+    /// <summary>… and the number it was sent with; ACKs of that INVITE are rewritten to it.</summary>
+    public uint MappedGeneratedCSeq { get; set; }
+}
