@@ -30,6 +30,7 @@ public sealed partial class DialogModule
         Add(registry, "dlg_on_answer", 0, 1, DialogRoutes, b => BindRoute(b, DialogRouteKind.Answer));
         Add(registry, "dlg_on_timeout", 0, 1, DialogRoutes, b => BindRoute(b, DialogRouteKind.Timeout));
         Add(registry, "dlg_on_hangup", 0, 1, DialogRoutes, b => BindRoute(b, DialogRouteKind.Hangup));
+        RegisterQueries(registry);
         RegisterVariables(registry);
     }
 

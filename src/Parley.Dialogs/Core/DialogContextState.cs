@@ -26,6 +26,13 @@ internal sealed class DialogContextState : IContextState
     /// <summary>Created by <c>create_dialog</c> in this context and not attached to a transaction yet.</summary>
     public Dialog? PendingCreate { get; set; }
 
+    /// <summary><c>load_dialog_ctx</c> switched the context to another dialog; <see cref="SavedDialog"/> comes back at unload.</summary>
+    public bool Loaded { get; set; }
+
+    public Dialog? SavedDialog { get; set; }
+
+    public int SavedDestinationLeg { get; set; } = -1;
+
     public void Reset()
     {
         var pending = PendingCreate;
@@ -34,6 +41,9 @@ internal sealed class DialogContextState : IContextState
         DestinationLeg = -1;
         Timeout = 0;
         PendingCreate = null;
+        Loaded = false;
+        SavedDialog = null;
+        SavedDestinationLeg = -1;
         if (pending is not null)
         {
             owner?.OnCreateAbandoned(pending);
