@@ -134,8 +134,9 @@ public sealed partial class DialogManager
     {
         var all = Table.Snapshot();
         var n = 0;
-        foreach (var d in all)
+        for (var i = 0; i < all.Count; i++)
         {
+            var d = all[i];
             bool deleted;
             lock (d.Bucket.Gate)
             {
