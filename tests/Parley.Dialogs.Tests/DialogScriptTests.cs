@@ -350,6 +350,10 @@ public sealed class DialogScriptTests : IDisposable
     [InlineData("test_and_set_dlg_flag(\"F\", 2);", "must be 0 or 1")]
     [InlineData("dlg_on_answer(\"missing\");", "missing")]
     [InlineData("get_profile_size(\"caller\", \"x\", \"literal\");", "writable pseudo-variable")]
+    [InlineData("load_dialog_ctx(\"$ci\", \"sometimes\");", "unknown dialog id type")]
+    [InlineData("get_dialogs_by_profile(\"nope\", \"v\", $avp(j), $var(n));", "dialog profile 'nope' is not defined")]
+    [InlineData("get_dialog_vals(\"literal\", $avp(v), $ci);", "writable pseudo-variable")]
+    [InlineData("get_dialog_info(\"a\", $avp(v), \"k\", $fu);", "get_dialog_info")]
     public void Compile_MisusedFunction_ReportsTheError(string call, string message)
     {
         var result = Compile(Modules + "route {\n    " + call + "\n}\n");
@@ -361,6 +365,7 @@ public sealed class DialogScriptTests : IDisposable
     [Theory]
     [InlineData("failure_route[f] {\n create_dialog();\n}\nroute { t_on_failure(\"f\"); }")]
     [InlineData("onreply_route[r] {\n match_dialog();\n}\nroute { t_on_reply(\"r\"); }")]
+    [InlineData("failure_route[f] {\n validate_dialog();\n}\nroute { t_on_failure(\"f\"); }")]
     public void Compile_RequestRouteOnlyFunctionElsewhere_IsRejected(string routes)
     {
         var result = Compile(Modules + routes + "\n");
