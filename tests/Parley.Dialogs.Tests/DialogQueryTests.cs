@@ -239,4 +239,18 @@ public sealed class DialogQueryTests : IDisposable
         Assert.Equal(1, _h.Manager.UnloadContext(ctx));
         Assert.Null(_h.Manager.Current(ctx));
     }
+
+    [Theory]
+    [InlineData("sip:127.0.0.1:35060;did={0}", 1)]
+    [InlineData("sip:bob.did.{0}@127.0.0.1:35060", 1)]
+    [InlineData("sip:bob@127.0.0.1:35060", -1)]
+    [InlineData("sip:127.0.0.1:35070;did={0}", -1)]
+    public void MatchDialog_DidInTheRequestUriWithoutRoute_FindsTheDialogInDidOnlyMode(string requestUri, int expected)
+    {
+        var (dialog, _) = _h.ConfirmedCall();
+        var uri = requestUri.Replace("{0}", dialog.Did, StringComparison.Ordinal);
+        var ctx = _h.Begin(DialogHarness.InDialog("INFO", 2).Replace("INFO sip:127.0.0.1:35070;transport=UDP", "INFO " + uri, StringComparison.Ordinal));
+        Assert.Equal(expected, _h.Manager.MatchDialog(ctx, DialogMatchMode.DidOnly));
+        Assert.Equal(expected == 1 ? dialog : null, _h.Manager.Current(ctx));
+    }
 }
