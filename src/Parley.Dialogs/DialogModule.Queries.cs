@@ -4,7 +4,7 @@ using Parley.Scripting.Runtime;
 namespace Parley.Dialogs;
 
 /// <summary>
-/// <c>validate_dialog</c> (manual §1.7.3), the table queries <c>get_dialog_info</c>, <c>get_dialog_vals</c>,
+/// <c>validate_dialog</c>, <c>fix_route_dialog</c> (manual §1.7.3–1.7.4), the table queries <c>get_dialog_info</c>, <c>get_dialog_vals</c>,
 /// <c>get_dialogs_by_val</c>, <c>get_dialogs_by_profile</c> (§1.7.5–1.7.8) and <c>load_dialog_ctx</c> /
 /// <c>unload_dialog_ctx</c> (§1.7.9–1.7.10).
 /// </summary>
@@ -13,6 +13,7 @@ public sealed partial class DialogModule
     private void RegisterQueries(ScriptRegistry registry)
     {
         Add(registry, "validate_dialog", 0, 0, RouteMask.Request, _ => ctx => Manager.ValidateDialog(ctx));
+        Add(registry, "fix_route_dialog", 0, 0, RouteMask.Request, _ => ctx => Manager.FixRouteDialog(ctx));
         Add(registry, "get_dialog_info", 5, 5, RouteMask.All, BindDialogInfo);
         Add(registry, "get_dialog_vals", 3, 3, RouteMask.All, BindDialogVals);
         Add(registry, "get_dialogs_by_val", 4, 4, RouteMask.All, BindDialogsByValue);

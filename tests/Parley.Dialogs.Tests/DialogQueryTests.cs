@@ -253,4 +253,62 @@ public sealed class DialogQueryTests : IDisposable
         Assert.Equal(expected, _h.Manager.MatchDialog(ctx, DialogMatchMode.DidOnly));
         Assert.Equal(expected == 1 ? dialog : null, _h.Manager.Current(ctx));
     }
+
+    private (Dialog Dialog, ScriptContext Context) AnsweredWithCalleeRoutes(string recordRoute, string extraRoutes)
+    {
+        var (dialog, tx) = _h.StartCall();
+        _h.Relay(tx, 200, recordRoute: recordRoute);
+        _h.Manager.OnLooseRoute(_h.Begin(DialogHarness.InDialog("ACK", 1)), Encoding.ASCII.GetBytes("lr;did=" + dialog.Did));
+        return (dialog, InDialog(dialog, "BYE", 2, extraRoutes: extraRoutes, requestUri: "sip:evil@10.9.9.9"));
+    }
+
+    private string Written(ScriptContext ctx)
+    {
+        ctx.ApplyRequestUri(_h.Editor);
+        var buffer = new byte[_h.Editor.GetLength()];
+        _h.Editor.WriteTo(buffer);
+        return Encoding.UTF8.GetString(buffer);
+    }
+
+    [Fact]
+    public void FixRouteDialog_LooseNextHop_TargetsTheContactThroughTheStoredRouteSet()
+    {
+        var (_, ctx) = AnsweredWithCalleeRoutes("<sip:10.0.0.7;lr>, <sip:127.0.0.1:35060;lr;did=x>", "<sip:10.6.6.6;lr>");
+        Assert.Equal(-2, _h.Manager.ValidateDialog(ctx));
+        // As loose_route leaves it: our own Route value already removed from the line that still holds the bogus one.
+        Assert.Equal(1, ctx.Edits.RemoveListValues(Parley.Protocol.HeaderKind.Route, [0]));
+
+        Assert.Equal(1, _h.Manager.FixRouteDialog(ctx));
+
+        Assert.Equal("sip:10.0.0.7;lr", ctx.DestinationUri);
+        var text = Written(ctx);
+        Assert.StartsWith("BYE sip:127.0.0.1:35070;transport=UDP SIP/2.0\r\n", text, StringComparison.Ordinal);
+        Assert.Contains("\r\nRoute: <sip:10.0.0.7;lr>\r\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.6.6.6", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("did=", text, StringComparison.Ordinal);
+        Assert.Equal(2, text.Split("Route:").Length);
+    }
+
+    [Fact]
+    public void FixRouteDialog_StrictNextHop_PutsTheFirstRouteInTheRequestUriAndTheContactLast()
+    {
+        var (_, ctx) = AnsweredWithCalleeRoutes("<sip:10.0.0.6;lr>, <sip:10.0.0.7>, <sip:127.0.0.1:35060;lr;did=x>", "<sip:10.6.6.6;lr>");
+
+        Assert.Equal(1, _h.Manager.FixRouteDialog(ctx));
+
+        Assert.Null(ctx.DestinationUri);
+        var text = Written(ctx);
+        Assert.StartsWith("BYE sip:10.0.0.7 SIP/2.0\r\n", text, StringComparison.Ordinal);
+        var first = text.IndexOf("Route: <sip:10.0.0.6;lr>\r\n", StringComparison.Ordinal);
+        var contact = text.IndexOf("Route: <sip:127.0.0.1:35070;transport=UDP>\r\n", StringComparison.Ordinal);
+        Assert.True(first > 0 && contact > first, text);
+        Assert.DoesNotContain("10.6.6.6", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FixRouteDialog_NoDialog_ReturnsMinus1()
+    {
+        var ctx = _h.Begin(DialogHarness.InDialog("BYE", 2));
+        Assert.Equal(-1, _h.Manager.FixRouteDialog(ctx));
+    }
 }
