@@ -31,6 +31,7 @@ public sealed partial class DialogModule
         Add(registry, "dlg_on_timeout", 0, 1, DialogRoutes, b => BindRoute(b, DialogRouteKind.Timeout));
         Add(registry, "dlg_on_hangup", 0, 1, DialogRoutes, b => BindRoute(b, DialogRouteKind.Hangup));
         RegisterSequential(registry);
+        RegisterQueries(registry);
         RegisterVariables(registry);
     }
 

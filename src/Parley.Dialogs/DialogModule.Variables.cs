@@ -116,6 +116,11 @@ public sealed partial class DialogModule
         }
 
         var name = request.Argument;
+        if (name.StartsWith('$'))
+        {
+            return BindDynamicDialogValue(request, name);
+        }
+
         return new PvAccessor($"$dlg_val({name})",
             ctx => Manager.Current(ctx) is { } d && Manager.TryGetValue(d, name, out var value) ? value : ScriptValue.Null,
             (ctx, value) =>
@@ -123,6 +128,29 @@ public sealed partial class DialogModule
                 if (Manager.Current(ctx) is { } d)
                 {
                     Manager.SetValue(d, name, value);
+                }
+            });
+    }
+
+    /// <summary><c>$dlg_val($var(x))</c>: the name is read from a script variable each time (OpenSIPS's dynamic PV names).</summary>
+    private PvAccessor? BindDynamicDialogValue(PvBindRequest request, string name)
+    {
+        if (!name.StartsWith("$var(", StringComparison.Ordinal) || !name.EndsWith(')') || name.Length <= 6)
+        {
+            request.Error($"$dlg_val({name}): a dynamic name must be a $var(name)");
+            return null;
+        }
+
+        var slot = request.Registry.VariableSlot(name[5..^1]);
+        return new PvAccessor($"$dlg_val({name})",
+            ctx => Manager.Current(ctx) is { } d && ctx.GetVar(slot) is { IsNull: false } key && Manager.TryGetValue(d, key.AsString(), out var value)
+                ? value
+                : ScriptValue.Null,
+            (ctx, value) =>
+            {
+                if (Manager.Current(ctx) is { } d && ctx.GetVar(slot) is { IsNull: false } key)
+                {
+                    Manager.SetValue(d, key.AsString(), value);
                 }
             });
     }

@@ -370,6 +370,64 @@ public sealed class DialogScriptTests : IDisposable
         Assert.Equal(7, Assert.Single(module.Manager.Dialogs()).DeleteDelaySeconds);
     }
 
+    [Fact]
+    public void DlgVal_DynamicNameFromVar_ReadsAndWritesThatName()
+    {
+        var (pipeline, module) = Load("""
+            route {
+                create_dialog();
+                $var(n) = "plan";
+                $dlg_val($var(n)) = "gold";
+                append_hf("X-Plan: $dlg_val(plan)\r\n");
+                $dlg_val(bonus) = "silver";
+                $var(n) = "bonus";
+                append_hf("X-Dynamic: $dlg_val($var(n))\r\n");
+                $du = "sip:127.0.0.1:35070";
+                forward();
+            }
+            """);
+
+        Handle(pipeline, DialogHarness.Invite());
+
+        Assert.Contains("X-Plan: gold\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        Assert.Contains("X-Dynamic: silver\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        Assert.True(module.Manager.TryGetValue(Assert.Single(module.Manager.Dialogs()), "plan", out var plan));
+        Assert.Equal("gold", plan.AsString());
+    }
+
+    [Fact]
+    public void Script_SecondCallOfACaller_SeesTheFirstThroughProfileQueryAndLoadedContext()
+    {
+        var (pipeline, module) = Load("""
+            route {
+                if (get_dialogs_by_profile("caller", "$fU", $avp(j), $var(n)))
+                    append_hf("X-Peers: $var(n)\r\n");
+                if (load_dialog_ctx("first-call")) {
+                    append_hf("X-Loaded: $DLG_did\r\n");
+                    if (is_in_profile("caller", "sipp"))
+                        append_hf("X-Loaded-Profile: yes\r\n");
+                    unload_dialog_ctx();
+                }
+                create_dialog();
+                set_dlg_profile("caller", "$fU");
+                $du = "sip:127.0.0.1:35070";
+                forward();
+            }
+            """);
+
+        Handle(pipeline, DialogHarness.Invite(callId: "first-call"));
+        var tx = _tm.NewTransaction(pipeline.Context);
+        tx.Fire(TmCallbackType.RequestBuilt, request: tx.Request, branch: 0);
+        Assert.DoesNotContain("X-Peers:", _sender.Sent[^1], StringComparison.Ordinal);
+        var first = Assert.Single(module.Manager.Dialogs());
+
+        Handle(pipeline, DialogHarness.Invite(callId: "second-call", fromTag: "second-tag"));
+
+        Assert.Contains("X-Peers: 1\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        Assert.Contains($"X-Loaded: {first.Did}\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        Assert.Contains("X-Loaded-Profile: yes\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("create_dialog(\"BX\");", "unknown create_dialog flag 'X'")]
     [InlineData("set_dlg_profile(\"nope\");", "dialog profile 'nope' is not defined")]
@@ -379,6 +437,10 @@ public sealed class DialogScriptTests : IDisposable
     [InlineData("dlg_on_answer(\"missing\");", "missing")]
     [InlineData("get_profile_size(\"caller\", \"x\", \"literal\");", "writable pseudo-variable")]
     [InlineData("dlg_send_sequential(\"INFO\", \"sideways\");", "leg must be")]
+    [InlineData("load_dialog_ctx(\"$ci\", \"sometimes\");", "unknown dialog id type")]
+    [InlineData("get_dialogs_by_profile(\"nope\", \"v\", $avp(j), $var(n));", "dialog profile 'nope' is not defined")]
+    [InlineData("get_dialog_vals(\"literal\", $avp(v), $ci);", "writable pseudo-variable")]
+    [InlineData("get_dialog_info(\"a\", $avp(v), \"k\", $fu);", "get_dialog_info")]
     public void Compile_MisusedFunction_ReportsTheError(string call, string message)
     {
         var result = Compile(Modules + "route {\n    " + call + "\n}\n");
@@ -390,6 +452,7 @@ public sealed class DialogScriptTests : IDisposable
     [Theory]
     [InlineData("failure_route[f] {\n create_dialog();\n}\nroute { t_on_failure(\"f\"); }")]
     [InlineData("onreply_route[r] {\n match_dialog();\n}\nroute { t_on_reply(\"r\"); }")]
+    [InlineData("failure_route[f] {\n validate_dialog();\n}\nroute { t_on_failure(\"f\"); }")]
     public void Compile_RequestRouteOnlyFunctionElsewhere_IsRejected(string routes)
     {
         var result = Compile(Modules + routes + "\n");

@@ -29,6 +29,13 @@ internal sealed class DialogContextState : IContextState
     /// <summary>The request's CSeq before §3.6 renumbered it (0: not renumbered); its replies get it back.</summary>
     public uint OriginalCSeq { get; set; }
 
+    /// <summary><c>load_dialog_ctx</c> switched the context to another dialog; <see cref="SavedDialog"/> comes back at unload.</summary>
+    public bool Loaded { get; set; }
+
+    public Dialog? SavedDialog { get; set; }
+
+    public int SavedDestinationLeg { get; set; } = -1;
+
     public void Reset()
     {
         OriginalCSeq = 0;
@@ -38,6 +45,9 @@ internal sealed class DialogContextState : IContextState
         DestinationLeg = -1;
         Timeout = 0;
         PendingCreate = null;
+        Loaded = false;
+        SavedDialog = null;
+        SavedDestinationLeg = -1;
         if (pending is not null)
         {
             owner?.OnCreateAbandoned(pending);

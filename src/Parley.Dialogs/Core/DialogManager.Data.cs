@@ -33,7 +33,7 @@ public sealed partial class DialogManager
                 return -1;
             }
 
-            var links = dialog.Profiles ??= [];
+            var links = dialog.Profiles ??= new List<ProfileLink>(1); // most dialogs sit in one profile; the default 4 slots cost 24 B more per dialog
             if (clearValues)
             {
                 for (var i = links.Count - 1; i >= 0; i--)
@@ -233,7 +233,7 @@ public sealed partial class DialogManager
         value = value.Materialize();
         lock (dialog.Bucket.Gate)
         {
-            var values = dialog.Values ??= [];
+            var values = dialog.Values ??= new List<DialogValue>(2);
             for (var i = 0; i < values.Count; i++)
             {
                 if (values[i].Name == name)

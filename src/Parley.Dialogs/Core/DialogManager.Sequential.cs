@@ -32,6 +32,12 @@ public sealed partial class DialogManager
         }
 
         var parameters = Rr is { } rr ? rr.GetRouteParameters(context) : default;
+        if (parameters.IsEmpty && mode != DialogMatchMode.DidNone && TopologyHidingParameters(context) is { } hidden)
+        {
+            // §2: no Route of ours was consumed; the DID may ride in the Request-URI (topology hiding).
+            parameters = hidden;
+        }
+
         Match(context, state, parameters, mode);
         return state.Owner == this && state.Dialog is not null ? 1 : -1;
     }
