@@ -28,6 +28,7 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
     private CancellationTokenSource? _running;
     private Task _wheelTask = Task.CompletedTask;
     private ScriptRegistry? _registry;
+    private ILogger? _logger;
 
     public TmModule(ManagementServices management)
     {
@@ -58,6 +59,7 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
         Add(registry, "t_check_status", 1, 1, Transactional, BindCheckStatus);
         Add(registry, "t_was_cancelled", 0, 0, RouteMask.Failure | RouteMask.OnReply | RouteMask.Branch, _ => WasCancelled);
         Add(registry, "t_add_cancel_reason", 1, 1, RouteMask.Request, BindCancelReason);
+        Add(registry, "t_anycast_replicate", 0, 0, RouteMask.Request, _ => AnycastReplicate);
         RegisterUac(registry);
         RegisterDelivery(registry);
         registry.AddPseudoVariable("T_reply_code", _ => new PvAccessor("$T_reply_code", ReplyCode));
@@ -298,6 +300,20 @@ public sealed partial class TmModule : ScriptModule, IReplyHandler, IStatefulRep
             return ScriptRegex.IsMatch(context, regex, digits[..n]) ? 1 : -1;
         };
     }
+
+    /// <summary>
+    /// <c>t_anycast_replicate()</c>: broadcasting an unmatched CANCEL/ACK to the anycast cluster's other nodes needs the
+    /// clusterer (the cluster issue). Until then there is no node to send to: -1, as OpenSIPS answers without a cluster.
+    /// </summary>
+    private int AnycastReplicate(ScriptContext context)
+    {
+        LogNoAnycastCluster(_logger ??= _management.Loggers.CreateLogger("Parley.Tm"), _options.TmReplicationCluster);
+        return -1;
+    }
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Debug,
+        Message = "tm: t_anycast_replicate: no anycast cluster to replicate to (tm_replication_cluster {Cluster}; clustering is not implemented yet)")]
+    private static partial void LogNoAnycastCluster(ILogger logger, int cluster);
 
     private static int WasCancelled(ScriptContext context) =>
         context.GetState(TmCore.StateSlot).Transaction is { Cancelled: true } ? 1 : -1;

@@ -90,3 +90,22 @@ public sealed class TmRequestEndTests
         Assert.False(h.CallerGot(408));
     }
 }
+
+/// <summary><c>t_anycast_replicate()</c> before clustering exists.</summary>
+public sealed class TmAnycastTests
+{
+    [Fact]
+    public void TAnycastReplicate_NoCluster_FalseSoTheScriptHandlesTheRequestItself()
+    {
+        using var h = new TmScriptHarness("""
+            modparam("tm", "tm_replication_cluster", 1)
+            route {
+                if (t_anycast_replicate()) { exit; }
+                t_reply(481, "Call/Transaction Does Not Exist");
+            }
+            """);
+        h.SendRequest(method: "OPTIONS");
+
+        Assert.True(h.CallerGot(481));
+    }
+}
