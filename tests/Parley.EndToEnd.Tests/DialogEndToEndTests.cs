@@ -73,14 +73,15 @@ public sealed class DialogEndToEndTests
         }
     }
 
-    private static async Task<Proxy> StartAsync(int uasPort)
+    private static async Task<Proxy> StartAsync(int uasPort, int? secondUasPort = null)
     {
         var sip = FreePorts.Next();
         var http = FreePorts.Next();
         var text = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dialog", "dialog-e2e.cfg")))
             .Replace("{SIP_PORT}", Port(sip), StringComparison.Ordinal)
             .Replace("{HTTP_PORT}", Port(http), StringComparison.Ordinal)
-            .Replace("{UAS}", Port(uasPort), StringComparison.Ordinal);
+            .Replace("{UAS}", Port(uasPort), StringComparison.Ordinal)
+            .Replace("{UAS2}", Port(secondUasPort ?? uasPort), StringComparison.Ordinal);
         var proxy = new Proxy(await ParleyProcess.StartAsync(text), sip, http);
         await Task.Delay(300);
         return proxy;
@@ -264,5 +265,118 @@ public sealed class DialogEndToEndTests
         }
 
         Assert.Equal(["1>2", "2>3", "3>4", "4>5"], transitions);
+    }
+
+    [Fact]
+    public async Task DlgEndDlg_EarlyCall_CallerGets487AndCalleeGetsCancel()
+    {
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-no-answer.xml"), uasPort, "u1", 1);
+        await using var proxy = await StartAsync(uasPort);
+
+        // The caller never cancels: only the proxy's CANCEL (from dlg_end_dlg) can bring it the 487 it waits for.
+        var caller = Sipp.RunAsync(Sipp.Scenario("uac-ring-487.xml"), proxy.SipPort, "u1", 1, 10);
+        Assert.True(await Proxy.EventuallyAsync(async () =>
+        {
+            var dialogs = await proxy.DialogsAsync();
+            return dialogs.GetArrayLength() == 1 && dialogs[0].GetProperty("state").GetInt32() == 2;
+        }, TimeSpan.FromSeconds(10)), "no early dialog: " + await proxy.DialogsAsync() + "\n" + proxy.Parley.Output);
+        var id = (await proxy.DialogsAsync())[0].GetProperty("ID").GetString();
+        Assert.Equal(1, await proxy.StatisticAsync("dialog:early_dialogs"));
+
+        Assert.Equal("OK", (await proxy.ResultAsync("dlg_end_dlg", $"{{\"dialog_id\":\"{id}\"}}")).GetString());
+
+        var (code, output) = await caller;
+        AssertSucceeded(1, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+        Assert.True(await Proxy.EventuallyAsync(async () => await proxy.StatisticAsync("dialog:failed_dialogs") == 1, TimeSpan.FromSeconds(10)),
+            "failed_dialogs never 1\n" + proxy.Parley.Output);
+        Assert.Equal(1, await proxy.StatisticAsync("dialog:processed_dialogs"));
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:expired_dialogs"));
+        await AssertCountersBackToZeroAsync(proxy);
+        var missing = await proxy.CallAsync("dlg_end_dlg", $"{{\"dialog_id\":\"{id}\"}}");
+        Assert.Equal(404, missing.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task DlgOnTimeout_RouteExtendsTheCall_ThenByeOnSecondExpiry()
+    {
+        var uasPort = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-dialog-bye-from-proxy.xml"), uasPort, "u1", 1);
+        await using var proxy = await StartAsync(uasPort);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var caller = Sipp.RunAsync(Sipp.Scenario("uac-dialog-bye-from-proxy.xml"), proxy.SipPort, "u1", 1, 10, "-s", "extend");
+        long firstTimeout = 0;
+        Assert.True(await Proxy.EventuallyAsync(async () =>
+        {
+            var dialogs = await proxy.DialogsAsync();
+            if (dialogs.GetArrayLength() != 1 || dialogs[0].GetProperty("state").GetInt32() != 4)
+            {
+                return false;
+            }
+
+            firstTimeout = dialogs[0].GetProperty("timeout").GetInt64();
+            return true;
+        }, TimeSpan.FromSeconds(10)), "no confirmed dialog: " + proxy.Parley.Output);
+        Assert.InRange(firstTimeout - (await proxy.DialogsAsync())[0].GetProperty("timestart").GetInt64(), 1, 3);
+
+        // After the first expiry route[extend] re-armed the lifetime: still listed, still confirmed, a later timeout.
+        JsonElement extended = default;
+        Assert.True(await Proxy.EventuallyAsync(async () =>
+        {
+            var dialogs = await proxy.DialogsAsync();
+            if (dialogs.GetArrayLength() != 1 || dialogs[0].GetProperty("timeout").GetInt64() <= firstTimeout)
+            {
+                return false;
+            }
+
+            extended = dialogs[0].Clone();
+            return true;
+        }, TimeSpan.FromSeconds(10)), "the lifetime was never extended: " + await proxy.DialogsAsync() + "\n" + proxy.Parley.Output);
+        Assert.Equal(4, extended.GetProperty("state").GetInt32());
+        Assert.True(extended.GetProperty("timeout").GetInt64() >= firstTimeout + 1, extended.ToString());
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:expired_dialogs"));
+
+        var (code, output) = await caller;
+        started.Stop();
+        AssertSucceeded(1, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy);
+        // Two lifetimes of 2 s, so the BYEs came well after the first would have ended the call.
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(3), started.Elapsed.ToString());
+        Assert.Equal(1, await proxy.StatisticAsync("dialog:expired_dialogs"));
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:failed_dialogs"));
+        await AssertCountersBackToZeroAsync(proxy);
+    }
+
+    [Fact]
+    public async Task Fork_TwoCallees_FirstRings_SecondAnswers_DialogOnTheAnsweringLeg()
+    {
+        var ringingPort = FreePorts.Next();
+        var answeringPort = FreePorts.Next();
+        using var ringing = Sipp.StartUasScenario(Sipp.Scenario("uas-no-answer.xml"), ringingPort, "u1", 1);
+        using var answering = Sipp.StartUasScenario(Sipp.Scenario("uas-fork-answer.xml"), answeringPort, "u1", 1);
+        await using var proxy = await StartAsync(ringingPort, answeringPort);
+
+        var caller = Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), proxy.SipPort, "u1", 1, 10, "-s", "fork", "-d", "4000");
+        Assert.True(await Proxy.EventuallyAsync(async () =>
+        {
+            var dialogs = await proxy.DialogsAsync();
+            return dialogs.GetArrayLength() == 1 && dialogs[0].GetProperty("state").GetInt32() == 4;
+        }, TimeSpan.FromSeconds(10)), "no confirmed dialog: " + await proxy.DialogsAsync() + "\n" + proxy.Parley.Output);
+
+        var dialog = (await proxy.DialogsAsync())[0];
+        var legs = dialog.GetProperty("CALLEES").EnumerateArray().ToList();
+        var answered = Assert.Single(legs, l => l.GetProperty("callee_contact").GetString() == $"sip:127.0.0.1:{answeringPort};transport=UDP");
+        Assert.Contains("SIPpTagB", answered.GetProperty("callee_tag").GetString(), StringComparison.Ordinal);
+        Assert.Equal("1", answered.GetProperty("caller_cseq").GetString());
+        Assert.Equal(1, await proxy.StatisticAsync("dialog:active_dialogs"));
+
+        // The BYE reaches the answering callee (its scenario waits for it); the ringing one got CANCEL → 487 → ACK.
+        var (code, output) = await caller;
+        AssertSucceeded(1, code, output, answering, await answering.WaitForExitAsync(CalleeExit), proxy);
+        var ringingCode = await ringing.WaitForExitAsync(CalleeExit);
+        Assert.True(ringingCode == 0, $"ringing callee exited {ringingCode}:\n{ringing.Output}\nparley:\n{proxy.Parley.Output}");
+        await AssertCountersBackToZeroAsync(proxy);
+        Assert.Equal(1, await proxy.StatisticAsync("dialog:processed_dialogs"));
+        Assert.Equal(0, await proxy.StatisticAsync("dialog:failed_dialogs"));
     }
 }
