@@ -109,7 +109,8 @@ internal sealed class UdpSipSocket : IDisposable
         for (int i = 0; i < loops.Length; i++)
         {
             // A thread of its own blocked in recvfrom: each datagram is read where it is woken, with no epoll
-            // notification and no thread-pool hop before the handler (measured in bench/load/README.md).
+            // notification and no thread-pool hop before the handler. Not measured on its own: bench/load/README.md's
+            // latest figures include it together with the thread-pool spin limit.
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var thread = new Thread(() => ReceiveLoop(done))
             {

@@ -243,21 +243,24 @@ public sealed class TmBranchControlTests
         Assert.True(h.CallerGot(408));
     }
 
+    /// <summary>Waits for new branches after relaying to one callee, and stops waiting when a 486 comes.</summary>
+    private const string WaitUntil486Route = """
+        route {
+            t_newtran();
+            t_wait_for_new_branches();
+            t_on_reply("r");
+            $du = "sip:10.0.0.2:5070";
+            t_relay();
+        }
+        onreply_route[r] {
+            if (t_check_status("486")) { t_wait_no_more_branches(); }
+        }
+        """;
+
     [Fact]
     public void WaitForNewBranches_AReplyTheRouteDoesNotStopOn_KeepsWaiting()
     {
-        using var h = new TmScriptHarness("""
-            route {
-                t_newtran();
-                t_wait_for_new_branches();
-                t_on_reply("r");
-                $du = "sip:10.0.0.2:5070";
-                t_relay();
-            }
-            onreply_route[r] {
-                if (t_check_status("486")) { t_wait_no_more_branches(); }
-            }
-            """);
+        using var h = new TmScriptHarness(WaitUntil486Route);
         h.SendRequest();
         var invite = Assert.Single(h.Requests(Uas1, "INVITE"));
         h.Reply(invite, 404, "Not Found"); // not stopping: the transaction keeps waiting
@@ -269,18 +272,7 @@ public sealed class TmBranchControlTests
     [Fact]
     public void WaitNoMoreBranches_OnTheLastPendingBranch_ItsReplyGoesUp()
     {
-        using var h = new TmScriptHarness("""
-            route {
-                t_newtran();
-                t_wait_for_new_branches();
-                t_on_reply("r");
-                $du = "sip:10.0.0.2:5070";
-                t_relay();
-            }
-            onreply_route[r] {
-                if (t_check_status("486")) { t_wait_no_more_branches(); }
-            }
-            """);
+        using var h = new TmScriptHarness(WaitUntil486Route);
         h.SendRequest();
         h.Reply(Assert.Single(h.Requests(Uas1, "INVITE")), 486, "Busy Here");
         Assert.True(h.CallerGot(486));
