@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Parley.Dialogs.Core;
 using Parley.Dialogs.Management;
+using Parley.Dialogs.Persistence;
 using Parley.Dialogs.Profiles;
 using Parley.Management;
 using Parley.Modules.Rr;
@@ -25,6 +26,7 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
     private readonly ManagementServices _management;
     private readonly DialogOptions _options = new();
     private readonly ProfileRegistry _profiles = new();
+    private readonly IDialogStoreFactory? _stores;
     private DialogManager? _manager;
     private ITmApiProvider? _tmProvider;
     private ScriptRegistry? _registry;
@@ -32,10 +34,13 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
     private Task _wheelTask = Task.CompletedTask;
     private Parley.Management.Statistics.StatisticsRegistry? _privateStatistics;
 
-    public DialogModule(ManagementServices management)
+    /// <param name="management">The management plane the module registers its MI commands, statistics and events into.</param>
+    /// <param name="stores">Opens the <c>db_url</c> for db_mode 1–3; null in builds without persistence (db_mode 0 only).</param>
+    public DialogModule(ManagementServices management, IDialogStoreFactory? stores = null)
     {
         ArgumentNullException.ThrowIfNull(management);
         _management = management;
+        _stores = stores;
     }
 
     public override string Name => "dialog";
@@ -55,6 +60,19 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
         if (_options.Validate() is { } problem)
         {
             return problem;
+        }
+
+        if (_options.DbMode != 0)
+        {
+            if (_stores is null)
+            {
+                return $"db_mode {_options.DbMode} needs a database driver, and this build has none";
+            }
+
+            if (_stores.Check(_options.DbUrl) is { } badUrl)
+            {
+                return "db_url: " + badUrl;
+            }
         }
 
         // OpenSIPS's mod_init order: profiles without value first, then with value.

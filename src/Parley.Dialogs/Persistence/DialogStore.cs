@@ -11,6 +11,12 @@ public interface IDialogStore : IAsyncDisposable
     string Description { get; }
 
     /// <summary>
+    /// True for an embedded file the proxy owns (SQLite): a missing schema is created at start. A server database's
+    /// schema is the operator's (<c>parley db init</c>), and a missing one is refused at start.
+    /// </summary>
+    bool IsEmbedded { get; }
+
+    /// <summary>
     /// The <c>table_version</c> of the dialog table in the <c>version</c> table, or null when the version table or the
     /// row is missing (the schema was never created).
     /// </summary>
