@@ -114,7 +114,9 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
         }
 
         _manager = manager;
+        InitializePersistence(manager, statistics);
         DialogMiCommands.Register(_management.Commands, manager);
+        RegisterPersistenceCommands(_management.Commands, this);
         return null;
     }
 
@@ -122,6 +124,7 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
     {
         ArgumentNullException.ThrowIfNull(host);
         AttachHost(host);
+        StartPersistence();
         _running = new CancellationTokenSource();
         _wheelTask = Manager.Wheel.RunAsync(_running.Token);
     }
@@ -147,11 +150,17 @@ public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposa
             running.Dispose();
             _running = null;
         }
+
+        if (_persistence is { } persistence)
+        {
+            await persistence.ShutdownAsync().ConfigureAwait(false);
+        }
     }
 
     public void Dispose()
     {
         _running?.Dispose();
+        _persistence?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _manager?.Dispose();
         _privateStatistics?.Dispose();
     }

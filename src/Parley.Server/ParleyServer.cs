@@ -65,17 +65,9 @@ internal static partial class ParleyServer
             : _ => new ScriptProcessor(new ScriptPipeline(script, host), statistics, slow, logger);
         var core = new SipCore(config.UdpWorkers, processors, new TransportReplySender(() => transport!), statistics, config.ServerHeader, logger);
         transport = new SipTransportLayer(options, core, loggerFactory);
-        try
-        {
-            transport.Start();
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
-        {
-            LogBindFailed(logger, e.Message);
-            await core.StopAsync().ConfigureAwait(false);
-            return 2;
-        }
 
+        // Modules start before the sockets read anything: dialog loads its saved calls first, so the first in-dialog
+        // request after a restart already finds its dialog.
         var hosted = new List<IHostedModule>();
         if (script is not null)
         {
@@ -83,10 +75,35 @@ internal static partial class ParleyServer
             {
                 if (module is IHostedModule h)
                 {
-                    h.Start(host);
+                    try
+                    {
+                        h.Start(host);
+                    }
+                    catch (InvalidOperationException e)
+                    {
+                        LogModuleStartFailed(logger, module.Name, e.Message);
+                        await StopModulesAsync(hosted).ConfigureAwait(false);
+                        await core.StopAsync().ConfigureAwait(false);
+                        await transport.DisposeAsync().ConfigureAwait(false);
+                        return 2;
+                    }
+
                     hosted.Add(h);
                 }
             }
+        }
+
+        try
+        {
+            transport.Start();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            LogBindFailed(logger, e.Message);
+            await StopModulesAsync(hosted).ConfigureAwait(false);
+            await core.StopAsync().ConfigureAwait(false);
+            await transport.DisposeAsync().ConfigureAwait(false);
+            return 2;
         }
 
         using var timers = new CancellationTokenSource();
@@ -169,10 +186,7 @@ internal static partial class ParleyServer
         await timerTask.ConfigureAwait(false);
 
         LogStopping(logger);
-        foreach (var h in hosted)
-        {
-            await h.StopAsync().ConfigureAwait(false);
-        }
+        await StopModulesAsync(hosted).ConfigureAwait(false);
 
         await transport.StopAsync().ConfigureAwait(false);
         await core.StopAsync().ConfigureAwait(false);
@@ -200,6 +214,17 @@ internal static partial class ParleyServer
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Critical, Message = "httpd cannot listen on {Ip}:{Port}")]
     private static partial void LogHttpBindFailed(ILogger logger, string ip, int port, Exception exception);
+
+    private static async Task StopModulesAsync(List<IHostedModule> hosted)
+    {
+        foreach (var h in hosted)
+        {
+            await h.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Critical, Message = "Not started: module {Module}: {Reason}")]
+    private static partial void LogModuleStartFailed(ILogger logger, string module, string reason);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Critical, Message = "Cannot listen: {Reason}")]
     private static partial void LogBindFailed(ILogger logger, string reason);

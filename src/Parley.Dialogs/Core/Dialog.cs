@@ -102,6 +102,12 @@ public sealed partial class Dialog : ITimerTarget
 
     internal uint InitialTransactionLabel { get; set; }
 
+    /// <summary>What the database still has to learn about this dialog, and whether it has a row (db_mode 1 and 2).</summary>
+    internal Persistence.DialogDbFlags DbState { get; set; }
+
+    /// <summary>Loaded from the database at start-up or by <c>dlg_db_sync</c> (<c>DLG_FLAG_FROM_DB</c>).</summary>
+    internal bool FromDb { get; set; }
+
     /// <summary>Holders besides the table: the INVITE and in-dialog transactions and BYEs in flight (OpenSIPS's refs).</summary>
     internal int References { get; set; }
 

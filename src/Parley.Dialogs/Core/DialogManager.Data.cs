@@ -1,3 +1,4 @@
+using Parley.Dialogs.Persistence;
 using Parley.Dialogs.Profiles;
 using Parley.Scripting.Runtime;
 
@@ -49,6 +50,7 @@ public sealed partial class DialogManager
             var bucket = profile.BucketOf(value, dialog.Id);
             profile.Increment(bucket, value);
             links.Insert(0, new ProfileLink(profile, value, bucket));
+            MarkDbLocked(dialog, DialogDbFlags.ValuesChanged);
         }
 
         return 1;
@@ -79,6 +81,11 @@ public sealed partial class DialogManager
                     links.RemoveAt(i);
                     removed = true;
                 }
+            }
+
+            if (removed)
+            {
+                MarkDbLocked(dialog, DialogDbFlags.ValuesChanged);
             }
         }
 
@@ -184,6 +191,7 @@ public sealed partial class DialogManager
         lock (dialog.Bucket.Gate)
         {
             dialog.UserFlags = value ? dialog.UserFlags | (1u << bit) : dialog.UserFlags & ~(1u << bit);
+            MarkDbLocked(dialog, DialogDbFlags.ValuesChanged);
         }
     }
 
@@ -212,6 +220,7 @@ public sealed partial class DialogManager
             }
 
             dialog.UserFlags ^= mask;
+            MarkDbLocked(dialog, DialogDbFlags.ValuesChanged);
             return true;
         }
     }
@@ -247,6 +256,7 @@ public sealed partial class DialogManager
                         values[i].Value = value;
                     }
 
+                    MarkDbLocked(dialog, DialogDbFlags.ValuesChanged);
                     return;
                 }
             }
@@ -254,6 +264,7 @@ public sealed partial class DialogManager
             if (!value.IsNull)
             {
                 values.Insert(0, new DialogValue(name, value));
+                MarkDbLocked(dialog, DialogDbFlags.ValuesChanged);
             }
         }
     }

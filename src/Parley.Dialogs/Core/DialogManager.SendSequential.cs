@@ -100,6 +100,7 @@ public sealed partial class DialogManager
             var l = dialog.Leg(leg);
             var start = l.LastGeneratedCSeq != 0 ? l.LastGeneratedCSeq : l.RequestCSeq;
             l.LastGeneratedCSeq = (uint)Math.Clamp(start + increment, 1, uint.MaxValue);
+            MarkDbLocked(dialog, Parley.Dialogs.Persistence.DialogDbFlags.Changed);
             return 1;
         }
     }

@@ -228,6 +228,12 @@ public sealed partial class DialogManager
                     ArmLifetimeLocked(dialog, state.Timeout);
                 }
 
+                if (e == DialogEvent.Request)
+                {
+                    // §6.2: every non-ACK sequential request updates the row (CSeqs, contacts, timeout).
+                    MarkDbLocked(dialog, Parley.Dialogs.Persistence.DialogDbFlags.Changed);
+                }
+
                 if (e != DialogEvent.Ack && hasCSeq && dialog.HasLeg(destination))
                 {
                     ShiftCSeqLocked(dialog.Leg(destination), cseq);

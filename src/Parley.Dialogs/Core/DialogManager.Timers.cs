@@ -51,6 +51,9 @@ public sealed partial class DialogManager
                 && (dialog.LifetimeTimer != default || (dialog.Internal & DialogInternalFlags.Expiring) != 0))
             {
                 ArmLifetimeLocked(dialog, seconds);
+
+                // Manual §1.10.5: in db_mode 1 every $DLG_timeout write is a database update (of the timeout only).
+                MarkDbLocked(dialog, Parley.Dialogs.Persistence.DialogDbFlags.TimeoutChanged);
             }
         }
     }
@@ -343,6 +346,7 @@ public sealed partial class DialogManager
 
         // §3.6: from now on the endpoints' requests toward this leg are renumbered after ours.
         leg.LastGeneratedCSeq = cseq;
+        MarkDbLocked(dialog, Parley.Dialogs.Persistence.DialogDbFlags.Changed);
 
         var toCaller = destination == 0;
         var remoteUri = toCaller ? dialog.FromUri : dialog.ToUri;

@@ -180,6 +180,7 @@ public sealed partial class DialogManager
                     if (dialog.HasLeg(sequential.DestinationLeg))
                     {
                         dialog.Leg(sequential.DestinationLeg).Contact = contact;
+                        MarkDbLocked(dialog, Parley.Dialogs.Persistence.DialogDbFlags.Changed);
                     }
                 }
             }

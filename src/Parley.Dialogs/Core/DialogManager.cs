@@ -328,6 +328,7 @@ public sealed partial class DialogManager : IDisposable
 
     private void RaiseStateChanged(Dialog dialog, DialogState old, DialogState now)
     {
+        MarkDbTransition(dialog, old, now);
         if (_events is null || !_events.HasListeners(StateChangedEvent))
         {
             return;

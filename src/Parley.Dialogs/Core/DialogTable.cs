@@ -57,6 +57,22 @@ internal sealed class DialogTable
         Interlocked.Increment(ref _count);
     }
 
+    /// <summary>
+    /// Links a dialog that keeps its <paramref name="id"/> (loaded from the database): the bucket's next id moves past it
+    /// so new dialogs never reuse a restored DID (opensips-behaviour.md §2).
+    /// </summary>
+    public void LinkWithId(Dialog dialog, uint id)
+    {
+        var bucket = dialog.Bucket;
+        lock (bucket.Gate)
+        {
+            var next = bucket.NextId;
+            Link(dialog);
+            dialog.Id = id;
+            bucket.NextId = unchecked(id + 1 - next) < 1u << 31 ? id + 1 : next;
+        }
+    }
+
     /// <summary>Removes a linked dialog; the caller holds its bucket lock.</summary>
     public void UnlinkLocked(Dialog dialog)
     {

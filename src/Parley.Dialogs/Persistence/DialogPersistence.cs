@@ -1,0 +1,451 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Parley.Dialogs.Core;
+using Parley.Management.Statistics;
+using Parley.Scripting.Runtime;
+
+namespace Parley.Dialogs.Persistence;
+
+/// <summary>
+/// Writes dialogs to the database as <c>db_mode</c> says (dialog manual §1.6.10, opensips-behaviour.md §6.2) and loads
+/// them back. The SIP path only marks a dialog and queues it (<see cref="DialogManager.MarkDbLocked"/>); one background
+/// loop takes the queue in batches, builds the rows under each dialog's lock and hands them to the store in one
+/// transaction. A failed batch is counted (<c>dialog:db_errors</c>), its work is put back on the dialogs and retried with
+/// back-off, so a slow or dead database delays persistence and never calls, and nothing is silently lost.
+/// </summary>
+/// <remarks>
+/// db_mode 1 (real time) writes as soon as the loop wakes — several changes made while a batch was being written go in
+/// the next one; db_mode 2 (delayed) every <c>db_update_period</c>; db_mode 3 (shutdown) only at shutdown. Every mode
+/// writes every confirmed dialog with its values, profiles and flags at shutdown.
+/// </remarks>
+public sealed class DialogPersistence : IAsyncDisposable
+{
+    /// <summary>Most writes per transaction.</summary>
+    internal const int MaxBatch = 512;
+
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
+
+    private readonly DialogManager _manager;
+    private readonly IDialogStore _store;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentQueue<Dialog> _queue = new();
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<(Dialog Dialog, DialogWrite Write, DialogDbFlags Taken)> _batch = new(MaxBatch);
+    private readonly List<DialogWrite> _writes = new(MaxBatch);
+    private int _wakeRequested;
+    private int _failures;
+    private CancellationTokenSource? _running;
+    private Task _loop = Task.CompletedTask;
+
+    internal DialogPersistence(DialogManager manager, IDialogStore store, StatisticsRegistry statistics, ILogger logger)
+    {
+        _manager = manager;
+        _store = store;
+        _logger = logger;
+        _time = manager.Time;
+        Mode = manager.Options.DbMode;
+        Writes = statistics.Register("dialog", "db_writes", StatisticKind.Counter, description: "dialog rows inserted, updated or deleted");
+        Errors = statistics.Register("dialog", "db_errors", StatisticKind.Counter, description: "failed dialog database writes (each is retried)");
+        Pending = statistics.Register("dialog", "db_pending", StatisticKind.Gauge, resettable: false, description: "dialogs with changes not yet written");
+    }
+
+    /// <summary><c>db_mode</c>: 1, 2 or 3.</summary>
+    public int Mode { get; }
+
+    public IDialogStore Store => _store;
+
+    internal Statistic Writes { get; }
+
+    internal Statistic Errors { get; }
+
+    internal Statistic Pending { get; }
+
+    /// <summary>Called under the dialog's lock on the SIP path: queues it and, in real-time mode, wakes the writer.</summary>
+    internal void Enqueue(Dialog dialog)
+    {
+        _queue.Enqueue(dialog);
+        Pending.Increment();
+        if (Mode == 1 && Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    // ------------------------------------------------------------------ start-up
+
+    /// <summary>
+    /// The schema check and the start-up load (§6.2 "All DB modes"): refuses a missing (server databases) or different
+    /// schema version with a message; restores every confirmed row, deletes ended ones, refuses rows of another
+    /// <c>hash_size</c>; with db_mode 3 empties the table afterwards. Returns the number of dialogs restored.
+    /// </summary>
+    public async Task<int> LoadAsync(Func<string, RouteHandle?>? routes, CancellationToken cancellationToken)
+    {
+        await CheckSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var loaded = 0;
+        var refused = 0;
+        var ended = new List<DialogWrite>();
+        foreach (var row in rows)
+        {
+            if (row.State == (int)DialogState.Deleted)
+            {
+                ended.Add(new DialogWrite(DialogWriteKind.Delete, row.DialogId, null));
+                continue;
+            }
+
+            if (_manager.Restore(row, routes, out var problem) is { } dialog)
+            {
+                loaded++;
+                if (Mode == 3)
+                {
+                    // §6.2: db_mode 3 empties the table after loading and writes everything again at shutdown.
+                    lock (dialog.Bucket.Gate)
+                    {
+                        dialog.DbState = DialogDbFlags.None;
+                    }
+                }
+            }
+            else
+            {
+                refused++;
+                DialogLog.RowRefused(_logger, problem!);
+            }
+        }
+
+        if (Mode == 3)
+        {
+            await _store.DeleteAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (ended.Count > 0)
+        {
+            await _store.WriteAsync(ended, _manager.Options.TimerBulkDelNo, cancellationToken).ConfigureAwait(false);
+        }
+
+        DialogLog.Loaded(_logger, loaded, _store.Description, ended.Count, refused);
+        return loaded;
+    }
+
+    private async Task CheckSchemaAsync(CancellationToken cancellationToken)
+    {
+        var version = await _store.GetTableVersionAsync(cancellationToken).ConfigureAwait(false);
+        if (version is null && _store.IsEmbedded)
+        {
+            await _store.CreateSchemaAsync(cancellationToken).ConfigureAwait(false);
+            version = await _store.GetTableVersionAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var table = _manager.Options.TableName;
+        if (version is null)
+        {
+            throw new InvalidOperationException(
+                $"{_store.Description} has no '{table}' table version row: create the schema with `parley db init -f <config>` (or scripts/postgres/dialog-create.sql)");
+        }
+
+        if (version != DialogTableSchema.Version)
+        {
+            throw new InvalidOperationException(
+                $"{_store.Description}: table '{table}' has schema version {version}, this build reads and writes version {DialogTableSchema.Version} (OpenSIPS 3.x); migrate the table or point db_url elsewhere");
+        }
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /// <summary>Starts the writer loop (db_mode 1 and 2).</summary>
+    public void Start()
+    {
+        if (Mode is not (1 or 2) || _running is not null)
+        {
+            return;
+        }
+
+        _running = new CancellationTokenSource();
+        _loop = Task.Run(() => RunAsync(_running.Token));
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var period = TimeSpan.FromSeconds(_manager.Options.DbUpdatePeriodSeconds);
+        var retry = FirstRetry;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (Mode == 1)
+                {
+                    await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
+                }
+
+                while (!await FlushAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await Task.Delay(retry, _time, cancellationToken).ConfigureAwait(false);
+                    retry = retry * 2 < LastRetry ? retry * 2 : LastRetry;
+                }
+
+                retry = FirstRetry;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes everything queued, in batches. False when a batch failed: its work went back on its dialogs and into the
+    /// queue, and the caller retries later.
+    /// </summary>
+    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Volatile.Write(ref _wakeRequested, 0);
+            var withValues = _manager.Options.DbFlushValsProfiles;
+            var deleteBatch = _manager.Options.TimerBulkDelNo;
+            while (!_queue.IsEmpty)
+            {
+                _batch.Clear();
+                _writes.Clear();
+                while (_batch.Count < MaxBatch && _queue.TryDequeue(out var dialog))
+                {
+                    Pending.Decrement();
+                    lock (dialog.Bucket.Gate)
+                    {
+                        if (_manager.TakeWriteLocked(dialog, withValues, out var write, out var taken))
+                        {
+                            _batch.Add((dialog, write, taken));
+                            _writes.Add(write);
+                        }
+                    }
+                }
+
+                if (_writes.Count == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await _store.WriteAsync(_writes, deleteBatch, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                {
+                    Errors.Increment();
+                    GiveBack();
+                    var failures = ++_failures;
+                    if (failures == 1 || failures % 50 == 0)
+                    {
+                        DialogLog.WriteFailed(_logger, _writes.Count, _store.Description, failures, (int)Math.Min(LastRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * (1 << Math.Min(failures, 10))), e);
+                    }
+
+                    return false;
+                }
+                catch (OperationCanceledException)
+                {
+                    GiveBack();
+                    throw;
+                }
+
+                Writes.Increment(_writes.Count);
+                if (_failures > 0)
+                {
+                    DialogLog.WriteRecovered(_logger, _store.Description, _failures);
+                    _failures = 0;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            _batch.Clear();
+            _writes.Clear();
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Puts a failed batch's work back on its dialogs and re-queues them.</summary>
+    private void GiveBack()
+    {
+        foreach (var (dialog, write, taken) in _batch)
+        {
+            lock (dialog.Bucket.Gate)
+            {
+                _manager.GiveBackLocked(dialog, write.Kind, taken);
+                if ((dialog.DbState & DialogDbFlags.Queued) == 0)
+                {
+                    dialog.DbState |= DialogDbFlags.Queued;
+                    _queue.Enqueue(dialog);
+                    Pending.Increment();
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ MI
+
+    /// <summary>
+    /// MI <c>dlg_db_sync</c> (manual §1.9.8): loads every row; a dialog not in memory is restored, one in memory with the
+    /// same or an older state takes the row's values, a newer in-memory one is left alone. Returns (restored, refreshed).
+    /// </summary>
+    public async Task<(int Restored, int Refreshed)> SyncFromDatabaseAsync(Func<string, RouteHandle?>? routes, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var rows = await _store.LoadAsync(cancellationToken).ConfigureAwait(false);
+            var restored = 0;
+            var refreshed = 0;
+            foreach (var row in rows)
+            {
+                if (row.State == (int)DialogState.Deleted)
+                {
+                    continue;
+                }
+
+                if (_manager.FindByDid(DialogId.Format((uint)(row.DialogId >> 32), (uint)row.DialogId)) is { } existing)
+                {
+                    if (_manager.Refresh(existing, row))
+                    {
+                        refreshed++;
+                    }
+                }
+                else if (_manager.Restore(row, routes, out var problem) is not null)
+                {
+                    restored++;
+                }
+                else
+                {
+                    DialogLog.RowRefused(_logger, problem!);
+                }
+            }
+
+            return (restored, refreshed);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// MI <c>dlg_restore_db</c> (manual §1.9.10): empties the table and writes every confirmed dialog from memory, in one
+    /// go with the writer paused. Returns the number of rows written.
+    /// </summary>
+    public async Task<int> RestoreDatabaseAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.DeleteAllAsync(cancellationToken).ConfigureAwait(false);
+            return await WriteAllAsync(_manager.Options.DbFlushValsProfiles, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>INSERTs (replacing) every confirmed dialog, in batches; marks them as having a row. Caller holds the gate.</summary>
+    private async Task<int> WriteAllAsync(bool withValues, CancellationToken cancellationToken)
+    {
+        var writes = new List<DialogWrite>(MaxBatch);
+        var total = 0;
+        foreach (var dialog in _manager.Dialogs())
+        {
+            lock (dialog.Bucket.Gate)
+            {
+                if (dialog.State is not (DialogState.ConfirmedNotAcknowledged or DialogState.Confirmed))
+                {
+                    continue;
+                }
+
+                dialog.DbState = (dialog.DbState & DialogDbFlags.Queued) | DialogDbFlags.InDb;
+                writes.Add(new DialogWrite(DialogWriteKind.Insert, dialog.DbId, _manager.BuildRowLocked(dialog, withValues)));
+            }
+
+            if (writes.Count == MaxBatch)
+            {
+                await _store.WriteAsync(writes, _manager.Options.TimerBulkDelNo, cancellationToken).ConfigureAwait(false);
+                total += writes.Count;
+                writes.Clear();
+            }
+        }
+
+        if (writes.Count > 0)
+        {
+            await _store.WriteAsync(writes, _manager.Options.TimerBulkDelNo, cancellationToken).ConfigureAwait(false);
+            total += writes.Count;
+        }
+
+        Writes.Increment(total);
+        return total;
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /// <summary>
+    /// Stops the loop and runs the final flush (§6.2 "At shutdown"): what is queued, then every confirmed dialog with its
+    /// values, profiles and flags. Tries for a few seconds; what still fails is logged and counted.
+    /// </summary>
+    public async Task ShutdownAsync()
+    {
+        if (_running is { } running)
+        {
+            await running.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            running.Dispose();
+            _running = null;
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            try
+            {
+                if (Mode != 3 && !await FlushAsync(limit.Token).ConfigureAwait(false))
+                {
+                    await Task.Delay(FirstRetry * (attempt + 1), limit.Token).ConfigureAwait(false);
+                    continue;
+                }
+
+                await _gate.WaitAsync(limit.Token).ConfigureAwait(false);
+                try
+                {
+                    var written = await WriteAllAsync(withValues: true, limit.Token).ConfigureAwait(false);
+                    DialogLog.ShutdownWritten(_logger, written, _store.Description);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Errors.Increment();
+                DialogLog.WriteFailed(_logger, _queue.Count, _store.Description, attempt + 1, 0, e);
+                if (limit.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _running?.Dispose();
+        _wake.Dispose();
+        _gate.Dispose();
+        await _store.DisposeAsync().ConfigureAwait(false);
+    }
+}
