@@ -70,7 +70,7 @@ public sealed class DialogScriptTests : IDisposable
         var catalog = new ModuleCatalog();
         BuiltInModules.AddTo(catalog);
         catalog.Add("tm", () => new TmModule(_management));
-        catalog.Add("dialog", () => new DialogModule(_management));
+        catalog.Add("dialog", () => new DialogModule(_management, new MemoryDialogStoreFactory()));
         return catalog;
     }
 
@@ -487,6 +487,41 @@ public sealed class DialogScriptTests : IDisposable
 
         Assert.False(result.Success);
         Assert.Contains(result.Diagnostics, d => d.ToString().Contains(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("mysql://opensips:opensipsrw@localhost/opensips", "db_url: mysql is not supported")]
+    public void Compile_DbModeWithUnopenableUrl_RefusedWithReason(string url, string message)
+    {
+        var result = Compile($$"""
+            loadmodule "tm.so"
+            loadmodule "dialog.so"
+            modparam("dialog", "db_mode", 1)
+            modparam("dialog", "db_url", "{{url}}")
+            route { exit; }
+            """);
+
+        Assert.False(result.Success);
+        Assert.Contains(result.Diagnostics, d => d.ToString().Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compile_DbModeWithoutDriver_RefusedWithReason()
+    {
+        var catalog = new ModuleCatalog();
+        BuiltInModules.AddTo(catalog);
+        catalog.Add("tm", () => new TmModule(_management));
+        catalog.Add("dialog", () => new DialogModule(_management));
+
+        var result = ScriptCompiler.CompileText("""
+            loadmodule "tm.so"
+            loadmodule "dialog.so"
+            modparam("dialog", "db_mode", 2)
+            route { exit; }
+            """, "test.cfg", catalog);
+
+        Assert.False(result.Success);
+        Assert.Contains(result.Diagnostics, d => d.ToString().Contains("db_mode 2 needs a database driver", StringComparison.Ordinal));
     }
 
     [Fact]

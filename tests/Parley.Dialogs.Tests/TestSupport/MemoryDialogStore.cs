@@ -112,3 +112,13 @@ internal sealed class MemoryDialogStore : IDialogStore
         }
     }
 }
+
+/// <summary>Opens a <see cref="MemoryDialogStore"/> for any URL but <c>mysql://</c> (refused as the real factory does).</summary>
+internal sealed class MemoryDialogStoreFactory : IDialogStoreFactory
+{
+    public MemoryDialogStore Store { get; } = new();
+
+    public string? Check(string url) => url.StartsWith("mysql:", StringComparison.Ordinal) ? "mysql is not supported (test)" : null;
+
+    public IDialogStore Open(string url, DialogTableSchema schema) => Store;
+}
