@@ -193,20 +193,18 @@ public sealed partial class DialogManager
     /// <summary>vars, profiles, script_flags and module_flags (§6.2: written with <c>db_flush_vals_profiles</c> or at shutdown).</summary>
     private void FillValuesLocked(Dialog dialog, DialogRow row)
     {
+        // The last SDPs each side sent (dlg_list's caller_sdp/callee_sdp, what re-INVITE pings resend) travel in vars
+        // as OpenSIPS's uCSDP/ucSDP values, so a restarted proxy has them too.
         Span<(string, string)> extra = new (string, string)[2];
         var n = 0;
-        if ((dialog.Flags & ReinvitePingFlags) != 0)
+        if (dialog.Leg(0).Sdp is { } callerSdp)
         {
-            // Re-INVITE pings resend the last SDPs; OpenSIPS keeps them as the values uCSDP/ucSDP so they survive too.
-            if (dialog.Leg(0).Sdp is { } callerSdp)
-            {
-                extra[n++] = (CallerSdpValue, Utf8(callerSdp));
-            }
+            extra[n++] = (CallerSdpValue, Utf8(callerSdp));
+        }
 
-            if (dialog.HasLeg(dialog.CalleeIndex) && dialog.Leg(dialog.CalleeIndex).Sdp is { } calleeSdp)
-            {
-                extra[n++] = (CalleeSdpValue, Utf8(calleeSdp));
-            }
+        if (dialog.HasLeg(dialog.CalleeIndex) && dialog.Leg(dialog.CalleeIndex).Sdp is { } calleeSdp)
+        {
+            extra[n++] = (CalleeSdpValue, Utf8(calleeSdp));
         }
 
         row.Vars = DialogRowCodec.EncodeVars(dialog.Values, extra[..n]);

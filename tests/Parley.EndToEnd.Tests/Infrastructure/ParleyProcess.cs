@@ -85,6 +85,17 @@ internal sealed class ParleyProcess : IAsyncDisposable
         return (process.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>SIGKILL (a crash: no shutdown code runs), then wait until the process is gone.</summary>
+    public async Task CrashAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM, then wait for a clean exit; returns the exit code.</summary>
     public async Task<int> StopAsync()
     {
