@@ -19,23 +19,23 @@ internal static class DialogRowMapper
         return column switch
         {
             0 => unchecked((long)row.DialogId),
-            1 => row.CallId,
-            2 => row.FromUri,
-            3 => row.FromTag,
-            4 => row.ToUri,
-            5 => row.ToTag,
+            1 => (object?)row.CallId ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
+            2 => (object?)row.FromUri ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
+            3 => (object?)row.FromTag ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
+            4 => (object?)row.ToUri ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
+            5 => (object?)row.ToTag ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
             6 => (object?)row.MangledFromUri ?? DBNull.Value,
             7 => (object?)row.MangledToUri ?? DBNull.Value,
-            8 => row.CallerCSeq,
-            9 => row.CalleeCSeq,
+            8 => (object?)row.CallerCSeq ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
+            9 => (object?)row.CalleeCSeq ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
             10 => Unsigned(row.CallerPingCSeq, pg),
             11 => Unsigned(row.CalleePingCSeq, pg),
             12 => (object?)row.CallerRouteSet ?? DBNull.Value,
             13 => (object?)row.CalleeRouteSet ?? DBNull.Value,
             14 => (object?)row.CallerContact ?? DBNull.Value,
             15 => (object?)row.CalleeContact ?? DBNull.Value,
-            16 => row.CallerSocket,
-            17 => row.CalleeSocket,
+            16 => (object?)row.CallerSocket ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
+            17 => (object?)row.CalleeSocket ?? DBNull.Value, // a null reaches the NOT NULL constraint, which names the column
             18 => row.State,
             19 => Seconds(row.StartTime, pg),
             20 => Seconds(row.Timeout, pg),
