@@ -100,7 +100,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         // The shell runs postgres in the background and watches this test process: if it dies without disposing the
-        // server, the shell asks postgres for a fast shutdown (SIGINT), so no server outlives its tests.
+        // server, the shell asks postgres for a fast shutdown (SIGINT) and removes the directory, so no server outlives its tests.
         const string watchdog = """
             owner=$1; data=$2; log=$3; shift 3
             "$@" >>"$log" 2>&1 &
@@ -109,6 +109,7 @@ public sealed class PostgresServer : IAsyncDisposable
               if ! kill -0 "$owner" 2>/dev/null; then
                 kill -INT "$(head -n1 "$data/postmaster.pid" 2>/dev/null)" 2>/dev/null
                 wait "$pg"
+                rm -rf "$(dirname "$data")"
                 exit 0
               fi
               sleep 1
