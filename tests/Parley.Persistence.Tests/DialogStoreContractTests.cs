@@ -261,6 +261,29 @@ public abstract class DialogStoreContractTests
     }
 
     [Fact]
+    public async Task WriteAsync_ShortDeleteAfterFullOne_DeletesOnlyItsIds()
+    {
+        await using var store = await CreatedAsync(DialogTableSchema.Default);
+        await store.WriteAsync([Insert(MinimalRow(1)), Insert(MinimalRow(5)), Insert(MinimalRow(6)), Insert(MinimalRow(7))], 3, CancellationToken.None);
+        await store.WriteAsync(
+            [new DialogWrite(DialogWriteKind.Delete, 5, null), new DialogWrite(DialogWriteKind.Delete, 6, null), new DialogWrite(DialogWriteKind.Delete, 7, null)],
+            3, CancellationToken.None);
+        await store.WriteAsync([Insert(MinimalRow(6)), Insert(MinimalRow(7))], 3, CancellationToken.None);
+
+        // One id in a statement sized for three: the rest of the statement must not reuse 6 and 7 from before.
+        await store.WriteAsync([new DialogWrite(DialogWriteKind.Delete, 1, null)], 3, CancellationToken.None);
+
+        var left = new List<ulong>();
+        foreach (var row in await store.LoadAsync(CancellationToken.None))
+        {
+            left.Add(row.DialogId);
+        }
+
+        left.Sort();
+        Assert.Equal([6UL, 7UL], left);
+    }
+
+    [Fact]
     public async Task WriteAsync_LastStatementFails_NothingOfTheBatchRemains()
     {
         await using var store = await CreatedAsync(DialogTableSchema.Default);
