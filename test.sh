@@ -17,6 +17,8 @@ need() { # need COMMAND PACKAGE
 }
 
 need sipp sip-tester
+# The persistence tests start a private PostgreSQL; its server binaries live in /usr/lib/postgresql/<ver>/bin, not on PATH.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need "PostgreSQL's initdb" postgresql
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 config=${CONFIGURATION:-Release}

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
+using Parley.Dialogs;
+using Parley.Dialogs.Persistence;
 using Parley.Management;
+using Parley.Persistence;
 using Parley.Server.Configuration;
 
 namespace Parley.Server;
@@ -29,6 +32,8 @@ internal static class ParleyCommand
             file,
             check,
         };
+
+        root.Subcommands.Add(BuildDb());
 
         // opensips -V prints the version; keep --version too.
         foreach (var option in root.Options)
@@ -87,6 +92,106 @@ internal static class ParleyCommand
         return root;
     }
 
+    /// <summary><c>parley db init [-f FILE] [--db-url URL]</c>: creates the dialog table (version 12) where db_url points.</summary>
+    private static Command BuildDb()
+    {
+        var file = new Option<FileInfo>("--config-file", "-f")
+        {
+            Description = "The configuration file whose dialog module gives db_url, table_name and the *_column names.",
+            DefaultValueFactory = _ => new FileInfo(DefaultConfig),
+            HelpName = "FILE",
+        };
+        var url = new Option<string?>("--db-url")
+        {
+            Description = "The database to prepare, instead of the configuration's db_url (sqlite:///path/parley.db, postgres://user:pass@host[:port]/db).",
+            HelpName = "URL",
+        };
+        var init = new Command("init", "Create what is missing of the dialog persistence schema (the version table, the dialog table and its version row).")
+        {
+            file,
+            url,
+        };
+        init.SetAction((parse, cancellationToken) => DbInit.RunAsync(
+            parse.GetValue(file)!.FullName, parse.GetResult(file) is { Implicit: false }, parse.GetValue(url), Console.Out, Console.Error,
+            cancellationToken));
+        return new Command("db", "Database tools for dialog persistence (db_mode 1-3).") { init };
+    }
+
     public static string Version =>
         typeof(ParleyCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+}
+
+/// <summary><c>parley db init</c>: the schema an operator prepares before a server database is used (issue 7).</summary>
+internal static class DbInit
+{
+    /// <param name="configPath">The configuration file.</param>
+    /// <param name="configGiven">True when <c>-f</c> was on the command line (a missing file is then an error even with --db-url).</param>
+    /// <param name="urlOverride">--db-url, replacing the dialog module's db_url.</param>
+    public static async Task<int> RunAsync(string configPath, bool configGiven, string? urlOverride, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
+    {
+        var schema = DialogTableSchema.Default;
+        var url = urlOverride;
+        if (configGiven || urlOverride is null || File.Exists(configPath))
+        {
+            var (_, script, errors) = ConfigLoader.LoadFile(configPath, Configuration.Modules.CreateCatalog());
+            if (errors.Count > 0 || script is null)
+            {
+                foreach (var problem in errors)
+                {
+                    await error.WriteLineAsync(problem.ToString()).ConfigureAwait(false);
+                }
+
+                await error.WriteLineAsync($"parley db init: {errors.Count} error(s) in {configPath}").ConfigureAwait(false);
+                return 1;
+            }
+
+            DialogModule? dialog = null;
+            foreach (var module in script.Registry.Modules)
+            {
+                dialog ??= module as DialogModule;
+            }
+
+            if (dialog is not null)
+            {
+                schema = new DialogTableSchema(dialog.Options.TableName, dialog.Options.Columns);
+                url ??= dialog.Options.DbUrl;
+            }
+            else if (url is null)
+            {
+                await error.WriteLineAsync($"parley db init: {configPath} does not load the dialog module; load it (with modparam(\"dialog\", \"db_url\", …)) or give --db-url").ConfigureAwait(false);
+                return 1;
+            }
+        }
+
+        var factory = new DialogStoreFactory();
+        if (factory.Check(url!) is { } badUrl)
+        {
+            await error.WriteLineAsync("parley db init: db_url: " + badUrl).ConfigureAwait(false);
+            return 1;
+        }
+
+        var store = factory.Open(url!, schema);
+        await using (store.ConfigureAwait(false))
+        {
+            try
+            {
+                await store.CreateSchemaAsync(cancellationToken).ConfigureAwait(false);
+                var version = await store.GetTableVersionAsync(cancellationToken).ConfigureAwait(false);
+                if (version != DialogTableSchema.Version)
+                {
+                    await error.WriteLineAsync($"parley db init: {schema.TableName} table in {store.Description} has version {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}, this build needs {DialogTableSchema.Version}; migrate or drop it").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await error.WriteLineAsync($"parley db init: cannot prepare {store.Description}: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            await output.WriteLineAsync($"{schema.TableName} table version {DialogTableSchema.Version} ready in {store.Description}").ConfigureAwait(false);
+            return 0;
+        }
+    }
 }

@@ -19,7 +19,7 @@ public static class Modules
         management ??= new ManagementServices();
         ManagementModules.AddTo(catalog, management);
         catalog.Add("tm", () => new Parley.Transactions.TmModule(management));
-        catalog.Add("dialog", () => new Parley.Dialogs.DialogModule(management));
+        catalog.Add("dialog", () => new Parley.Dialogs.DialogModule(management, new Parley.Persistence.DialogStoreFactory()));
 
         // OpenSIPS 3 loads its transports as modules; Parley's are built in, so these only make such scripts load.
         catalog.Add("proto_udp", static () => new TransportModule("proto_udp"));
