@@ -3,6 +3,7 @@ using System.Text.Json;
 using Parley.Dialogs.Persistence;
 using Parley.EndToEnd.Tests.Infrastructure;
 using Parley.Persistence;
+using Parley.Tests.Shared;
 using Proxy = Parley.EndToEnd.Tests.Infrastructure.MiProxy;
 
 namespace Parley.EndToEnd.Tests;
@@ -81,7 +82,7 @@ public sealed class DialogPersistenceEndToEndTests : IDisposable
         var sip = FreePorts.Next();
         var http = FreePorts.Next();
         var config = await ConfigAsync(sip, http, uasPort, url, dbMode, updatePeriod);
-        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls);
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls, "-recv_timeout", "60000");
         var first = await StartAsync(config, sip, http);
         Task<(int, string)> caller;
         Dictionary<string, string> before;
@@ -154,7 +155,7 @@ public sealed class DialogPersistenceEndToEndTests : IDisposable
         var sip = FreePorts.Next();
         var http = FreePorts.Next();
         var config = await ConfigAsync(sip, http, uasPort, SqliteUrl, 2, period);
-        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls);
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls, "-recv_timeout", "60000");
         var first = await StartAsync(config, sip, http);
         Task<(int, string)> caller;
         await using (first)
@@ -190,7 +191,7 @@ public sealed class DialogPersistenceEndToEndTests : IDisposable
         var uasPort = FreePorts.Next();
         var sip = FreePorts.Next();
         var http = FreePorts.Next();
-        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls);
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", calls, "-recv_timeout", "60000");
         await using var proxy = await StartAsync(await ConfigAsync(sip, http, uasPort, SqliteUrl, 1), sip, http);
         var caller = Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), sip, "u1", calls, 10, "-d", "6000");
         Assert.True(await Proxy.EventuallyAsync(() => AllConfirmedAsync(proxy, calls), TimeSpan.FromSeconds(10)));
@@ -233,5 +234,72 @@ public sealed class DialogPersistenceEndToEndTests : IDisposable
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ParleyProcess.StartAsync(config));
 
         Assert.Contains("schema version 10", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A private PostgreSQL with the dialog schema created the operator's way: <c>parley db init</c>.</summary>
+    private static async Task<PostgresServer> PostgresWithSchemaAsync()
+    {
+        var server = await PostgresServer.CreateAsync();
+        var (code, output) = await ParleyProcess.RunAsync("db", "init", "--db-url", server.Url);
+        Assert.True(code == 0, output);
+        Assert.Contains("version 12 ready", output, StringComparison.Ordinal);
+        return server;
+    }
+
+    [Fact]
+    public async Task DbMode1Postgres_KillNineMidCall_RestartRestoresEveryDialogAndByesEndThem()
+    {
+        await using var postgres = await PostgresWithSchemaAsync();
+        await RestartKeepsCallsAsync(postgres.Url, dbMode: 1, crash: true);
+    }
+
+    [Fact]
+    public async Task DbMode1Postgres_DatabaseStoppedMidTraffic_CallsFlowWritesRetriedAndTableConverges()
+    {
+        const int longCalls = 20;
+        const int shortCalls = 20;
+        await using var postgres = await PostgresWithSchemaAsync();
+        var uasPort = FreePorts.Next();
+        var sip = FreePorts.Next();
+        var http = FreePorts.Next();
+        using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-rr.xml"), uasPort, "u1", longCalls + shortCalls, "-recv_timeout", "60000");
+        await using var proxy = await StartAsync(await ConfigAsync(sip, http, uasPort, postgres.Url, 1), sip, http);
+        var longCaller = Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), sip, "u1", longCalls, 50, "-d", "25000");
+        Assert.True(await Proxy.EventuallyAsync(() => AllConfirmedAsync(proxy, longCalls), TimeSpan.FromSeconds(10)));
+        Assert.True(await Proxy.EventuallyAsync(() => FlushedAsync(proxy), TimeSpan.FromSeconds(5)));
+        Assert.Equal(longCalls, (await RowsAsync(postgres.Url)).Count);
+
+        // The database goes away; calls keep starting and ending through the proxy meanwhile.
+        await postgres.StopAsync();
+        var (shortCode, shortOutput) = await Sipp.RunAsync(Sipp.Scenario("uac-rr.xml"), sip, "u1", shortCalls, 20, "-d", "1000");
+        Assert.True(shortCode == 0, shortOutput + "\nparley:\n" + proxy.Parley.Output);
+        Assert.Equal(shortCalls, Sipp.SuccessfulCalls(shortOutput));
+        Assert.True(await proxy.StatisticAsync("dialog:db_errors") > 0);
+        Assert.True(await proxy.StatisticAsync("dialog:db_pending") > 0);
+
+        // Back: the retries drain the queue and the table equals memory (the short calls never leave a row).
+        await postgres.StartAsync();
+        Assert.True(await Proxy.EventuallyAsync(() => FlushedAsync(proxy), TimeSpan.FromSeconds(20)),
+            "the writer never caught up: " + await proxy.StatisticAsync("dialog:db_pending"));
+        Assert.True(await Proxy.EventuallyAsync(async () => (await proxy.DialogsAsync()).GetArrayLength() == longCalls, TimeSpan.FromSeconds(15)));
+        var inMemory = (await proxy.DialogsAsync()).EnumerateArray().Select(d => ulong.Parse(d.GetProperty("db_id").GetString()!, CultureInfo.InvariantCulture)).Order().ToList();
+        var inTable = (await RowsAsync(postgres.Url)).Select(r => r.DialogId).Order().ToList();
+        Assert.Equal(longCalls, inMemory.Count);
+        Assert.Equal(inMemory, inTable);
+
+        var (code, output) = await longCaller;
+        AssertCallsSucceeded(longCalls, code, output, uas, await uas.WaitForExitAsync(CalleeExit), proxy.Parley.Output);
+        Assert.True(await Proxy.EventuallyAsync(async () => (await RowsAsync(postgres.Url)).Count == 0, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Start_PostgresWithoutSchema_RefusedWithInstructions()
+    {
+        await using var postgres = await PostgresServer.CreateAsync();
+        var config = await ConfigAsync(FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), postgres.Url, 1);
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ParleyProcess.StartAsync(config));
+
+        Assert.Contains("parley db init", e.Message, StringComparison.Ordinal);
     }
 }
