@@ -23,6 +23,9 @@
 #   PARLEY_CONFIG        Parley config (default examples/proxy.cfg if it exists, else examples/stateless.cfg);
 #                        include_file is inlined, 127.0.0.1:5060 / sip:127.0.0.1:5080 / the httpd port
 #                        are rewritten to free ports
+#   PARLEY_EXTRA         config lines appended to Parley's config (later modparams win), e.g. to compare
+#                        dialog persistence: 'modparam("dialog","db_mode",1) modparam("dialog","db_url","sqlite:///tmp/b.db")';
+#                        @WORK@ in it becomes the work directory
 #   PARLEY_SCENARIO      strict (uac-rr/uas-rr, default) or tolerant (uac-rr-tolerant/uas-rr-tolerant)
 #   KAMAILIO_SCENARIO    tolerant (default: Kamailio reorders one call's messages, see README) or strict
 #   KAMAILIO_DEFINES     space-separated -A defines for bench/load/kamailio-proxy.cfg, e.g. WITH_DIALOG
@@ -219,6 +222,7 @@ start_parley() {
     -e "s/127\.0\.0\.1:5060/127.0.0.1:$proxy_port/g" \
     -e "s#sip:127\.0\.0\.1:5080#sip:127.0.0.1:$uas_port#g" \
     -e "s/(\"httpd\"[[:space:]]*,[[:space:]]*\"port\"[[:space:]]*,[[:space:]]*)[0-9]+/\1$mi_port/" > "$cfg"
+  [ -n "${PARLEY_EXTRA:-}" ] && printf '%s\n' "${PARLEY_EXTRA//@WORK@/$work}" >> "$cfg"
   if ! grep -q "127.0.0.1:$proxy_port" "$cfg" || ! grep -q "sip:127.0.0.1:$uas_port" "$cfg"; then
     log "compare.sh: $parley_source must listen on 127.0.0.1:5060 and send to sip:127.0.0.1:5080 (rewritten to free ports)"
     return 1
