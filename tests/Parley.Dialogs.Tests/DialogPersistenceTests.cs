@@ -380,4 +380,22 @@ public sealed class DialogPersistenceTests : IDisposable
         Assert.Equal(9u, a.Leg(1).RequestCSeq);
         Assert.NotNull(_h.Manager.FindByDid(DialogId.Format(entry, 77)));
     }
+
+    [Fact]
+    public async Task Callbacks_SavedAfterEachWriteAndLoadedPerRestoredDialog_Run()
+    {
+        var saved = 0;
+        var (dialog, _) = _h.ConfirmedCall(afterCreate: (_, d) =>
+            _h.Manager.RegisterCallback(d, DialogCallbackType.Saved, (Dialog _, in DialogCallbackArgs _) => saved++));
+        await Flush();
+        Assert.Equal(1, saved);
+
+        using var restarted = new DialogHarness(o => o.DbMode = 1);
+        await using var db = new DialogPersistence(restarted.Manager, _store, restarted.Statistics, NullLogger.Instance);
+        var loaded = new List<string>();
+        restarted.Manager.RegisterCallback(null, DialogCallbackType.Loaded, (Dialog d, in DialogCallbackArgs a) => loaded.Add(d.Did + ":" + a.Type));
+        await db.LoadAsync(null, default);
+
+        Assert.Equal([dialog.Did + ":Loaded"], loaded);
+    }
 }

@@ -8,9 +8,10 @@ public enum DialogCallbackType
 {
     None = 0,
 
-    /// <summary>Loaded from a database or received by replication (issues 7/8; never raised on one node).</summary>
+    /// <summary>Loaded from the database (start-up, <c>dlg_db_sync</c>); global: registered without a dialog, alone.</summary>
     Loaded = 1 << 0,
 
+    /// <summary>The dialog's row was written to the database (<c>DLGCB_DB_SAVED</c>).</summary>
     Saved = 1 << 1,
 
     /// <summary>A dialog was created (global: registered without a dialog, alone).</summary>

@@ -120,7 +120,7 @@ public sealed partial class DialogManager
 
         if ((taken & DialogDbFlags.Changed) != 0)
         {
-            write = new DialogWrite(DialogWriteKind.Update, dialog.DbId, BuildRowLocked(dialog, withValues));
+            write = new DialogWrite(DialogWriteKind.Update, dialog.DbId, BuildUpdateRowLocked(dialog, withValues));
             return true;
         }
 
@@ -140,6 +140,9 @@ public sealed partial class DialogManager
 
         return false;
     }
+
+    /// <summary>DLGCB_DB_SAVED: the dialog's row was written (the writer, after the batch commits, outside every lock).</summary>
+    internal void OnSaved(Dialog dialog) => RunCallbacks(dialog, DialogCallbackType.Saved, null, DialogDirection.None);
 
     /// <summary>A failed write's work goes back on the dialog, to be retried; later changes stay on top of it.</summary>
     internal void GiveBackLocked(Dialog dialog, DialogWriteKind kind, DialogDbFlags taken)
@@ -181,6 +184,32 @@ public sealed partial class DialogManager
             RouteOnAnswer = dialog.OnAnswerRoute?.Name,
             RouteOnTimeout = dialog.OnTimeoutRoute?.Name,
             RouteOnHangup = dialog.OnHangupRoute?.Name,
+        };
+        if (withValues)
+        {
+            FillValuesLocked(dialog, row);
+        }
+
+        return row;
+    }
+
+    /// <summary>Only what the 13-column UPDATE writes: no identity strings, route sets or sockets to build.</summary>
+    private DialogRow BuildUpdateRowLocked(Dialog dialog, bool withValues)
+    {
+        var caller = dialog.Leg(0);
+        var callee = dialog.HasLeg(dialog.CalleeIndex) ? dialog.Leg(dialog.CalleeIndex) : null;
+        var row = new DialogRow
+        {
+            DialogId = dialog.DbId,
+            State = (int)dialog.State,
+            Timeout = ExpiryUnixLocked(dialog),
+            CallerCSeq = caller.RequestCSeq.ToString(CultureInfo.InvariantCulture),
+            CalleeCSeq = (callee?.RequestCSeq ?? 0).ToString(CultureInfo.InvariantCulture),
+            CallerPingCSeq = caller.LastGeneratedCSeq,
+            CalleePingCSeq = callee?.LastGeneratedCSeq ?? 0,
+            Flags = DialogRowCodec.EncodeFlags(dialog.Flags, dialog.Internal, dialog.FromDb),
+            CallerContact = caller.Contact is { } callerContact ? Utf8(callerContact) : null,
+            CalleeContact = callee?.Contact is { } calleeContact ? Utf8(calleeContact) : null,
         };
         if (withValues)
         {
@@ -299,6 +328,7 @@ public sealed partial class DialogManager
 
         RestoreProfiles(dialog, row.Profiles);
         Statistics.Active.Increment();
+        RunCallbacks(dialog, _loadedCallbacks, DialogCallbackType.Loaded, null, DialogDirection.None);
         problem = null;
         return dialog;
     }

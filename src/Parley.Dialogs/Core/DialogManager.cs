@@ -44,6 +44,7 @@ public sealed partial class DialogManager : IDisposable
     private readonly string?[] _socketNames = new string?[64];
     private readonly List<string> _flagNames = [];
     private DialogCallbackRegistration[] _createdCallbacks = [];
+    private DialogCallbackRegistration[] _loadedCallbacks = [];
     private ITmApi? _tm;
 
     internal DialogManager(DialogOptions options, ProfileRegistry profiles, StatisticsRegistry statistics, EventBus? events,
@@ -99,29 +100,39 @@ public sealed partial class DialogManager : IDisposable
         tm.RegisterCallback(TmCallbackType.RequestIn, _onRequestIn);
     }
 
-    /// <summary>Registers a callback (<c>register_dlgcb</c>): on <paramref name="dialog"/>, or for every new dialog with <see cref="DialogCallbackType.Created"/> alone.</summary>
+    /// <summary>
+    /// Registers a callback (<c>register_dlgcb</c>): on <paramref name="dialog"/>, or, without one, for every new dialog
+    /// (<see cref="DialogCallbackType.Created"/>) or every dialog loaded from the database (<see cref="DialogCallbackType.Loaded"/>).
+    /// </summary>
     public void RegisterCallback(Dialog? dialog, DialogCallbackType types, DialogCallback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         var registration = new DialogCallbackRegistration(types, callback);
         if (dialog is null)
         {
-            if (types != DialogCallbackType.Created)
+            if (types is not (DialogCallbackType.Created or DialogCallbackType.Loaded))
             {
-                throw new ArgumentException("Only DialogCallbackType.Created can be registered without a dialog, and alone.", nameof(types));
+                throw new ArgumentException("Only DialogCallbackType.Created or DialogCallbackType.Loaded can be registered without a dialog, and alone.", nameof(types));
             }
 
             lock (_flagNames)
             {
-                _createdCallbacks = [.. _createdCallbacks, registration];
+                if (types == DialogCallbackType.Created)
+                {
+                    _createdCallbacks = [.. _createdCallbacks, registration];
+                }
+                else
+                {
+                    _loadedCallbacks = [.. _loadedCallbacks, registration];
+                }
             }
 
             return;
         }
 
-        if ((types & DialogCallbackType.Created) != 0)
+        if ((types & (DialogCallbackType.Created | DialogCallbackType.Loaded)) != 0)
         {
-            throw new ArgumentException("DialogCallbackType.Created is global: register it without a dialog.", nameof(types));
+            throw new ArgumentException("DialogCallbackType.Created and Loaded are global: register them without a dialog.", nameof(types));
         }
 
         lock (dialog.Bucket.Gate)

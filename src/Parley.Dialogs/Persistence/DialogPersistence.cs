@@ -14,14 +14,21 @@ namespace Parley.Dialogs.Persistence;
 /// back-off, so a slow or dead database delays persistence and never calls, and nothing is silently lost.
 /// </summary>
 /// <remarks>
-/// db_mode 1 (real time) writes as soon as the loop wakes — several changes made while a batch was being written go in
-/// the next one; db_mode 2 (delayed) every <c>db_update_period</c>; db_mode 3 (shutdown) only at shutdown. Every mode
+/// db_mode 1 (real time) writes within <see cref="RealTimeWindow"/> of a change — the changes of that window, and those
+/// made while a batch was being written, share the next transaction; db_mode 2 (delayed) every <c>db_update_period</c>; db_mode 3 (shutdown) only at shutdown. Every mode
 /// writes every confirmed dialog with its values, profiles and flags at shutdown.
 /// </remarks>
 public sealed class DialogPersistence : IAsyncDisposable
 {
     /// <summary>Most writes per transaction.</summary>
     internal const int MaxBatch = 512;
+
+    /// <summary>
+    /// db_mode 1 waits this long after the first change before writing: changes made meanwhile (the ACK right after the
+    /// 200, a burst of calls) share one transaction, and a dialog's INSERT and UPDATE become one write. "Real time"
+    /// stays within this bound; a crash loses at most this much.
+    /// </summary>
+    internal static readonly TimeSpan RealTimeWindow = TimeSpan.FromMilliseconds(20);
 
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
@@ -176,6 +183,7 @@ public sealed class DialogPersistence : IAsyncDisposable
                 if (Mode == 1)
                 {
                     await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(RealTimeWindow, _time, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -254,6 +262,14 @@ public sealed class DialogPersistence : IAsyncDisposable
                 }
 
                 Writes.Increment(_writes.Count);
+                foreach (var (dialog, write, _) in _batch)
+                {
+                    if (write.Kind != DialogWriteKind.Delete)
+                    {
+                        _manager.OnSaved(dialog);
+                    }
+                }
+
                 if (_failures > 0)
                 {
                     DialogLog.WriteRecovered(_logger, _store.Description, _failures);
