@@ -36,7 +36,6 @@ public sealed class DialogPersistence : IAsyncDisposable
     private readonly DialogManager _manager;
     private readonly IDialogStore _store;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly ConcurrentQueue<Dialog> _queue = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -44,15 +43,14 @@ public sealed class DialogPersistence : IAsyncDisposable
     private readonly List<DialogWrite> _writes = new(MaxBatch);
     private int _wakeRequested;
     private int _failures;
+    private readonly TaskCompletionSource _loopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _running;
-    private Task _loop = Task.CompletedTask;
 
     internal DialogPersistence(DialogManager manager, IDialogStore store, StatisticsRegistry statistics, ILogger logger)
     {
         _manager = manager;
         _store = store;
         _logger = logger;
-        _time = manager.Time;
         Mode = manager.Options.DbMode;
         Writes = statistics.Register("dialog", "db_writes", StatisticKind.Counter, description: "dialog rows inserted, updated or deleted");
         Errors = statistics.Register("dialog", "db_errors", StatisticKind.Counter, description: "failed dialog database writes (each is retried)");
@@ -160,7 +158,10 @@ public sealed class DialogPersistence : IAsyncDisposable
 
     // ------------------------------------------------------------------ running
 
-    /// <summary>Starts the writer loop (db_mode 1 and 2).</summary>
+    /// <summary>
+    /// Starts the writer loop (db_mode 1 and 2) on a thread of its own: the drivers may block (SQLite has no real
+    /// asynchronous I/O), and a blocked thread-pool thread would be one of the few the SIP workers run on.
+    /// </summary>
     public void Start()
     {
         if (Mode is not (1 or 2) || _running is not null)
@@ -169,39 +170,52 @@ public sealed class DialogPersistence : IAsyncDisposable
         }
 
         _running = new CancellationTokenSource();
-        _loop = Task.Run(() => RunAsync(_running.Token));
+        var token = _running.Token;
+        var thread = new Thread(() => RunLoop(token)) { IsBackground = true, Name = "dialog db writer" };
+        thread.Start();
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    private void RunLoop(CancellationToken cancellationToken)
     {
         var period = TimeSpan.FromSeconds(_manager.Options.DbUpdatePeriodSeconds);
         var retry = FirstRetry;
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!cancellationToken.IsCancellationRequested)
             {
                 if (Mode == 1)
                 {
-                    await _wake.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    await Task.Delay(RealTimeWindow, _time, cancellationToken).ConfigureAwait(false);
+                    _wake.Wait(cancellationToken);
+                    Sleep(RealTimeWindow, cancellationToken);
                 }
                 else
                 {
-                    await Task.Delay(period, _time, cancellationToken).ConfigureAwait(false);
+                    Sleep(period, cancellationToken);
                 }
 
-                while (!await FlushAsync(cancellationToken).ConfigureAwait(false))
+                while (!FlushAsync(cancellationToken).GetAwaiter().GetResult())
                 {
-                    await Task.Delay(retry, _time, cancellationToken).ConfigureAwait(false);
+                    Sleep(retry, cancellationToken);
                     retry = retry * 2 < LastRetry ? retry * 2 : LastRetry;
                 }
 
                 retry = FirstRetry;
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _loopDone.TrySetResult();
+        }
+    }
+
+    private static void Sleep(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.WaitHandle.WaitOne(delay))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -416,7 +430,7 @@ public sealed class DialogPersistence : IAsyncDisposable
         if (_running is { } running)
         {
             await running.CancelAsync().ConfigureAwait(false);
-            await _loop.ConfigureAwait(false);
+            await _loopDone.Task.ConfigureAwait(false);
             running.Dispose();
             _running = null;
         }
