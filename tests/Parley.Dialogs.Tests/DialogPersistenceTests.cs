@@ -398,4 +398,24 @@ public sealed class DialogPersistenceTests : IDisposable
 
         Assert.Equal([dialog.Did + ":Loaded"], loaded);
     }
+
+    [Fact]
+    public async Task Start_WriterThreadInRealTimeMode_WritesWithoutAnExplicitFlushAndStopsOnDispose()
+    {
+        var store = new MemoryDialogStore();
+        using var h = new DialogHarness(o => o.DbMode = 1);
+        var db = new DialogPersistence(h.Manager, store, h.Statistics, NullLogger.Instance);
+        h.Manager.Persistence = db;
+        db.Start();
+
+        var (call, _) = h.ConfirmedCall();
+        var until = Environment.TickCount64 + 10_000;
+        while (h.Stat("db_writes") == 0 && Environment.TickCount64 < until)
+        {
+            await Task.Delay(10);
+        }
+
+        await db.DisposeAsync(); // without ShutdownAsync: the thread must stop before the semaphores go
+        Assert.True(store.Rows.ContainsKey(call.DbId));
+    }
 }

@@ -193,7 +193,7 @@ public sealed class DialogPersistence : IAsyncDisposable
                     Sleep(period, cancellationToken);
                 }
 
-                while (!FlushAsync(cancellationToken).GetAwaiter().GetResult())
+                while (!TryFlush(cancellationToken))
                 {
                     Sleep(retry, cancellationToken);
                     retry = retry * 2 < LastRetry ? retry * 2 : LastRetry;
@@ -208,6 +208,22 @@ public sealed class DialogPersistence : IAsyncDisposable
         finally
         {
             _loopDone.TrySetResult();
+        }
+    }
+
+    /// <summary>One flush from the writer thread; whatever goes wrong is counted and retried, never thrown at the process.</summary>
+    private bool TryFlush(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return FlushAsync(cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // Not the store's failure (FlushAsync counts those and returns false): a bug must not stop persistence.
+            Errors.Increment();
+            DialogLog.WriteFailed(_logger, _queue.Count, _store.Description, ++_failures, (int)FirstRetry.TotalMilliseconds, e);
+            return false;
         }
     }
 
@@ -473,7 +489,15 @@ public sealed class DialogPersistence : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _running?.Dispose();
+        if (_running is { } running)
+        {
+            // Disposed without ShutdownAsync: stop the writer thread before its semaphores go.
+            await running.CancelAsync().ConfigureAwait(false);
+            await _loopDone.Task.ConfigureAwait(false);
+            running.Dispose();
+            _running = null;
+        }
+
         _wake.Dispose();
         _gate.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
