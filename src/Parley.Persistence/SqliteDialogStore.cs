@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Parley.Dialogs.Persistence;
+using SQLitePCL;
 
 namespace Parley.Persistence;
 
@@ -8,6 +9,8 @@ namespace Parley.Persistence;
 /// The dialog table in an SQLite file the proxy owns. One connection (WAL, synchronous=NORMAL, busy_timeout 5 s) and
 /// its prepared statements are reused across calls; a <see cref="SemaphoreSlim"/> keeps overlapping calls apart. After
 /// a failure, or when the file has been removed, the next call reopens the connection (creating the file again).
+/// The writes (thousands per second under load) go through SQLitePCL's raw statements, bound by position: the ADO.NET
+/// layer looks every parameter up by name on every execution, which cost more than the statement itself.
 /// </summary>
 public sealed class SqliteDialogStore : IDialogStore
 {
@@ -18,12 +21,12 @@ public sealed class SqliteDialogStore : IDialogStore
     private readonly DialogTableSchema _schema;
     private readonly DialogSchemaSql _sql;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<int, SqliteCommand> _deletes = [];
+    private readonly Dictionary<int, RawStatement> _deletes = [];
     private SqliteConnection? _connection;
-    private SqliteCommand? _insert;
-    private SqliteCommand? _update;
-    private SqliteCommand? _updateValues;
-    private SqliteCommand? _updateTimeout;
+    private RawStatement? _insert;
+    private RawStatement? _update;
+    private RawStatement? _updateValues;
+    private RawStatement? _updateTimeout;
     private bool _disposed;
 
     public SqliteDialogStore(string path, DialogTableSchema schema)
@@ -102,31 +105,32 @@ public sealed class SqliteDialogStore : IDialogStore
         return RunAsync(connection =>
         {
             using var transaction = connection.BeginTransaction();
-            SqliteCommand? delete = null;
+            RawStatement? delete = null;
             var pending = 0;
+            var lastDeleted = 0L;
             foreach (var write in writes)
             {
                 switch (write.Kind)
                 {
                     case DialogWriteKind.Insert:
-                        Bind(_insert ??= Prepare(connection, _sql.Insert, DialogRowMapper.ColumnCount), transaction, write, AllColumns);
+                        Bind(_insert ??= Prepare(connection, _sql.Insert), write, AllColumns);
                         break;
                     case DialogWriteKind.Update:
-                        Bind(_update ??= Prepare(connection, _sql.Update, 14), transaction, write, DialogSchemaSql.UpdateIndexes);
+                        Bind(_update ??= Prepare(connection, _sql.Update), write, DialogSchemaSql.UpdateIndexes);
                         break;
                     case DialogWriteKind.UpdateValues:
-                        Bind(_updateValues ??= Prepare(connection, _sql.UpdateValues, 5), transaction, write, DialogSchemaSql.UpdateValuesIndexes);
+                        Bind(_updateValues ??= Prepare(connection, _sql.UpdateValues), write, DialogSchemaSql.UpdateValuesIndexes);
                         break;
                     case DialogWriteKind.UpdateTimeout:
-                        Bind(_updateTimeout ??= Prepare(connection, _sql.UpdateTimeout, 2), transaction, write, [DialogSchemaSql.TimeoutIndex]);
+                        Bind(_updateTimeout ??= Prepare(connection, _sql.UpdateTimeout), write, [DialogSchemaSql.TimeoutIndex]);
                         break;
                     case DialogWriteKind.Delete:
                         delete ??= DeleteCommand(connection, perStatement);
-                        delete.Parameters[pending++].Value = unchecked((long)write.DialogId);
+                        delete.Bind(++pending, unchecked((long)write.DialogId));
+                        lastDeleted = unchecked((long)write.DialogId);
                         if (pending == perStatement)
                         {
-                            delete.Transaction = transaction;
-                            delete.ExecuteNonQuery();
+                            delete.Run();
                             pending = 0;
                         }
 
@@ -139,13 +143,12 @@ public sealed class SqliteDialogStore : IDialogStore
             if (pending > 0)
             {
                 // Fill the rest of the IN list with the last id, so one prepared statement serves every remainder.
-                for (var i = pending; i < perStatement; i++)
+                for (var i = pending + 1; i <= perStatement; i++)
                 {
-                    delete!.Parameters[i].Value = delete.Parameters[pending - 1].Value;
+                    delete!.Bind(i, lastDeleted);
                 }
 
-                delete!.Transaction = transaction;
-                delete.ExecuteNonQuery();
+                delete!.Run();
             }
 
             transaction.Commit();
@@ -254,47 +257,99 @@ public sealed class SqliteDialogStore : IDialogStore
         _connection = null;
     }
 
-    private SqliteCommand DeleteCommand(SqliteConnection connection, int count)
+    private RawStatement DeleteCommand(SqliteConnection connection, int count)
     {
         if (!_deletes.TryGetValue(count, out var command))
         {
-            command = Prepare(connection, _sql.Delete(count), count);
+            command = Prepare(connection, _sql.Delete(count));
             _deletes[count] = command;
         }
 
         return command;
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, string text, int parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = text;
-        for (var i = 0; i < parameters; i++)
-        {
-            command.Parameters.Add(new SqliteParameter("@p" + i.ToString(CultureInfo.InvariantCulture), DBNull.Value));
-        }
-
-        command.Prepare();
-        return command;
-    }
+    private static RawStatement Prepare(SqliteConnection connection, string text) => new(connection.Handle!, text);
 
     /// <summary>Binds <paramref name="columns"/> of the row (then, for an UPDATE, dlg_id) and runs the statement.</summary>
-    private static void Bind(SqliteCommand command, SqliteTransaction transaction, DialogWrite write, ReadOnlySpan<int> columns)
+    private static void Bind(RawStatement statement, DialogWrite write, ReadOnlySpan<int> columns)
     {
         var row = write.Row ?? throw new ArgumentException($"a {write.Kind} write of dialog {write.DialogId} has no row");
         var insert = columns.Length == DialogRowMapper.ColumnCount;
         for (var i = 0; i < columns.Length; i++)
         {
-            command.Parameters[i].Value = columns[i] == 0 ? unchecked((long)write.DialogId) : DialogRowMapper.Value(row, columns[i], DbEngine.Sqlite);
+            if (columns[i] == 0)
+            {
+                statement.Bind(i + 1, unchecked((long)write.DialogId));
+            }
+            else
+            {
+                statement.Bind(i + 1, DialogRowMapper.Value(row, columns[i], DbEngine.Sqlite));
+            }
         }
 
         if (!insert)
         {
-            command.Parameters[columns.Length].Value = unchecked((long)write.DialogId);
+            statement.Bind(columns.Length + 1, unchecked((long)write.DialogId));
         }
 
-        command.Transaction = transaction;
-        command.ExecuteNonQuery();
+        statement.Run();
+    }
+
+    /// <summary>
+    /// A statement prepared once on the connection's handle and bound by position (1-based, the order of the
+    /// <c>@p0 …</c> placeholders). It runs inside whatever transaction the connection has open.
+    /// </summary>
+    private sealed class RawStatement : IDisposable
+    {
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _statement;
+
+        public RawStatement(sqlite3 db, string sql)
+        {
+            _db = db;
+            var rc = raw.sqlite3_prepare_v2(db, sql, out _statement);
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+        }
+
+        public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+
+        public void Bind(int index, object value)
+        {
+            var rc = value switch
+            {
+                long l => raw.sqlite3_bind_int64(_statement, index, l),
+                int n => raw.sqlite3_bind_int64(_statement, index, n),
+                string text => raw.sqlite3_bind_text(_statement, index, text),
+                byte[] bytes => raw.sqlite3_bind_blob(_statement, index, bytes),
+                DBNull => raw.sqlite3_bind_null(_statement, index),
+                _ => throw new ArgumentException($"cannot bind a {value.GetType().Name}", nameof(value)),
+            };
+            Check(rc);
+        }
+
+        /// <summary>Steps the statement to its end and resets it for the next use; a failure throws SQLite's message.</summary>
+        public void Run()
+        {
+            var rc = raw.sqlite3_step(_statement);
+            raw.sqlite3_reset(_statement);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+        }
+
+        public void Dispose() => _statement.Dispose();
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+        }
     }
 
     private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string text)
