@@ -236,7 +236,7 @@ public sealed class DialogPersistence : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes everything queued, in batches. False when a batch failed: its work went back on its dialogs and into the
+    /// Writes everything queued when it starts, in batches. False when a batch failed: its work went back on its dialogs and into the
     /// queue, and the caller retries later.
     /// </summary>
     public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
@@ -247,12 +247,17 @@ public sealed class DialogPersistence : IAsyncDisposable
             Volatile.Write(ref _wakeRequested, 0);
             var withValues = _manager.Options.DbFlushValsProfiles;
             var deleteBatch = _manager.Options.TimerBulkDelNo;
-            while (!_queue.IsEmpty)
+
+            // What was queued when the flush began; what arrives meanwhile waits for the next pass, so a steady stream
+            // of calls never keeps the gate from the MI commands for long.
+            var budget = _queue.Count;
+            while (budget > 0 && !_queue.IsEmpty)
             {
                 _batch.Clear();
                 _writes.Clear();
-                while (_batch.Count < MaxBatch && _queue.TryDequeue(out var dialog))
+                while (_batch.Count < MaxBatch && budget > 0 && _queue.TryDequeue(out var dialog))
                 {
+                    budget--;
                     Pending.Decrement();
                     lock (dialog.Bucket.Gate)
                     {
