@@ -19,7 +19,8 @@ namespace Parley.Dialogs;
 /// callbacks, DID and SIP-wise matching through <c>loose_route</c>/<c>match_dialog</c>, <c>create_dialog</c> flags with
 /// lifetime expiry and BYEs on timeout, profiles, flags, values, the per-dialog routes, the <c>$DLG_*</c> and
 /// <c>$dlg_val</c> variables, the <c>dialog:</c> statistics, <c>E_DLG_STATE_CHANGED</c> and the MI commands of
-/// <see cref="DialogMiCommands"/>. Every parameter of the manual is accepted and validated.
+/// <see cref="DialogMiCommands"/>, and persistence (db_mode 1–3, <c>dlg_db_sync</c>, <c>dlg_restore_db</c>) through
+/// <see cref="DialogPersistence"/>. Every parameter of the manual is accepted and validated.
 /// </summary>
 public sealed partial class DialogModule : ScriptModule, IHostedModule, IDisposable
 {

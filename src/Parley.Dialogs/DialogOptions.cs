@@ -4,7 +4,8 @@ namespace Parley.Dialogs;
 
 /// <summary>
 /// The dialog module's parameters (dialog manual §1.6), with the manual's defaults. Every parameter is accepted and
-/// validated; the database, CacheDB and replication ones are only kept until their issues (7–9) honour them.
+/// validated; the database ones drive <see cref="Persistence.DialogPersistence"/>, the CacheDB and replication ones are only
+/// kept until their issues (8–9) honour them.
 /// </summary>
 public sealed class DialogOptions
 {

@@ -418,4 +418,24 @@ public sealed class DialogPersistenceTests : IDisposable
         await db.DisposeAsync(); // without ShutdownAsync: the thread must stop before the semaphores go
         Assert.True(store.Rows.ContainsKey(call.DbId));
     }
+
+    [Fact]
+    public async Task LoadAsync_DialogWithProfilesAndFlushing_QueuesNoWriteBack()
+    {
+        var (dialog, _) = _h.ConfirmedCall(afterCreate: (_, d) => _h.Manager.SetProfile(d, _h.Profiles.Find("caller")!, "alice"));
+        await Flush();
+        using var restarted = new DialogHarness(o =>
+        {
+            o.DbMode = 1;
+            o.DbFlushValsProfiles = true;
+        }, profilesWithValue: "caller");
+        await using var db = new DialogPersistence(restarted.Manager, _store, restarted.Statistics, NullLogger.Instance);
+        restarted.Manager.Persistence = db;
+
+        await db.LoadAsync(null, default);
+
+        Assert.Equal(1, restarted.Profiles.Find("caller")!.Size("alice"));
+        Assert.Equal(0, restarted.Stat("db_pending"));
+        Assert.NotNull(restarted.Manager.FindByDid(dialog.Did));
+    }
 }

@@ -318,7 +318,6 @@ public sealed partial class DialogManager
         Table.LinkWithId(dialog, id);
         lock (dialog.Bucket.Gate)
         {
-            dialog.DbState = DialogDbFlags.InDb;
             ArmLifetimeLocked(dialog, (int)Math.Clamp(row.Timeout - NowUnix, 0, int.MaxValue));
             if (dialog.State == DialogState.Confirmed)
             {
@@ -327,6 +326,12 @@ public sealed partial class DialogManager
         }
 
         RestoreProfiles(dialog, row.Profiles);
+        lock (dialog.Bucket.Gate)
+        {
+            // Only now: re-adding the profiles would otherwise queue a write of what the row already holds.
+            dialog.DbState = DialogDbFlags.InDb;
+        }
+
         Statistics.Active.Increment();
         RunCallbacks(dialog, _loadedCallbacks, DialogCallbackType.Loaded, null, DialogDirection.None);
         problem = null;
