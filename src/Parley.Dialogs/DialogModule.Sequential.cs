@@ -1,4 +1,5 @@
 using System.Text;
+using Parley.Dialogs.Core;
 using Parley.Scripting.Runtime;
 using Parley.Scripting.Syntax;
 
@@ -16,14 +17,46 @@ public sealed partial class DialogModule
         registry.AddPseudoVariable("DLG_reinvite_ping_interval", _ => PingIntervalVariable("$DLG_reinvite_ping_interval", reinvite: true));
     }
 
-    /// <summary><c>$DLG_options_ping_interval</c> / <c>$DLG_reinvite_ping_interval</c> (opensips-behaviour.md §5.6): NULL without a dialog.</summary>
+    /// <summary>
+    /// <c>$DLG_options_ping_interval</c> / <c>$DLG_reinvite_ping_interval</c> (opensips-behaviour.md §5.6): the dialog's
+    /// interval. Written before <c>create_dialog</c> (as <c>$DLG_timeout</c> can be), it is kept in the processing context
+    /// and becomes the new dialog's; read then, it returns what was written, else NULL.
+    /// </summary>
     private PvAccessor PingIntervalVariable(string name, bool reinvite) => new(name,
-        ctx => Manager.Current(ctx) is { } d ? ScriptValue.FromInt(Manager.GetPingInterval(d, reinvite)) : ScriptValue.Null,
+        ctx =>
+        {
+            if (Manager.Current(ctx) is { } d)
+            {
+                return ScriptValue.FromInt(Manager.GetPingInterval(d, reinvite));
+            }
+
+            var state = ctx.GetState(DialogContextState.Slot);
+            var pending = state.Owner == Manager ? (reinvite ? state.ReinvitePingInterval : state.OptionsPingInterval) : 0;
+            return pending > 0 ? ScriptValue.FromInt(pending) : ScriptValue.Null;
+        },
         (ctx, value) =>
         {
-            if (Manager.Current(ctx) is { } d && value.TryGetInt(out var seconds) && seconds > 0)
+            if (!value.TryGetInt(out var seconds) || seconds <= 0)
             {
-                Manager.SetPingInterval(d, reinvite, (int)Math.Min(seconds, int.MaxValue));
+                return;
+            }
+
+            var interval = (int)Math.Min(seconds, int.MaxValue);
+            if (Manager.Current(ctx) is { } d)
+            {
+                Manager.SetPingInterval(d, reinvite, interval);
+                return;
+            }
+
+            var state = ctx.GetState(DialogContextState.Slot);
+            state.Owner = Manager;
+            if (reinvite)
+            {
+                state.ReinvitePingInterval = interval;
+            }
+            else
+            {
+                state.OptionsPingInterval = interval;
             }
         });
 

@@ -132,25 +132,31 @@ public sealed partial class DialogModule
             });
     }
 
-    /// <summary><c>$dlg_val($var(x))</c>: the name is read from a script variable each time (OpenSIPS's dynamic PV names).</summary>
+    /// <summary>
+    /// <c>$dlg_val($var(x))</c>, <c>$dlg_val($avp(name))</c>, <c>$dlg_val($fU)</c>…: the name is the value of another
+    /// pseudo-variable, read each time (OpenSIPS's dynamic PV names, pv_parse_name). A NULL or empty name reads NULL and
+    /// writes nothing.
+    /// </summary>
     private PvAccessor? BindDynamicDialogValue(PvBindRequest request, string name)
     {
-        if (!name.StartsWith("$var(", StringComparison.Ordinal) || !name.EndsWith(')') || name.Length <= 6)
+        var inner = request.Registry.BindPseudoVariable(name, out var error);
+        if (inner is null)
         {
-            request.Error($"$dlg_val({name}): a dynamic name must be a $var(name)");
+            request.Error($"$dlg_val({name}): the name must be a pseudo-variable ({error})");
             return null;
         }
 
-        var slot = request.Registry.VariableSlot(name[5..^1]);
+        var key = inner.Get;
         return new PvAccessor($"$dlg_val({name})",
-            ctx => Manager.Current(ctx) is { } d && ctx.GetVar(slot) is { IsNull: false } key && Manager.TryGetValue(d, key.AsString(), out var value)
+            ctx => Manager.Current(ctx) is { } d && key(ctx) is { IsNull: false } k && k.AsString() is { Length: > 0 } text
+                && Manager.TryGetValue(d, text, out var value)
                 ? value
                 : ScriptValue.Null,
             (ctx, value) =>
             {
-                if (Manager.Current(ctx) is { } d && ctx.GetVar(slot) is { IsNull: false } key)
+                if (Manager.Current(ctx) is { } d && key(ctx) is { IsNull: false } k && k.AsString() is { Length: > 0 } text)
                 {
-                    Manager.SetValue(d, key.AsString(), value);
+                    Manager.SetValue(d, text, value);
                 }
             });
     }

@@ -401,6 +401,26 @@ public sealed class DialogLifecycleTests : IDisposable
     }
 
     [Fact]
+    public void Callbacks_ReplyToASequentialRequest_RunResponseWithinWithItsDirection()
+    {
+        var (dialog, _) = _h.ConfirmedCall();
+        var seen = new List<(DialogCallbackType Type, int Code, DialogDirection Direction)>();
+        _h.Manager.RegisterCallback(dialog, DialogCallbackType.ResponseWithin | DialogCallbackType.ResponseForwarded,
+            (_, in a) => seen.Add((a.Type, a.Message!.StatusCode, a.Direction)));
+
+        var info = _h.Sequential(dialog, "INFO", 2);
+        _h.Relay(_h.Tm.NewTransaction(info), 200);
+        var upstream = _h.Sequential(dialog, "INFO", 1, upstream: true);
+        _h.Relay(_h.Tm.NewTransaction(upstream), 481);
+
+        Assert.Equal(
+        [
+            (DialogCallbackType.ResponseWithin, 200, DialogDirection.Upstream),
+            (DialogCallbackType.ResponseWithin, 481, DialogDirection.Downstream),
+        ], seen);
+    }
+
+    [Fact]
     public void Callbacks_CreatedWithADialogOrOthersGlobally_AreRefused()
     {
         var (dialog, _) = _h.StartCall();

@@ -233,6 +233,27 @@ public sealed class DialogMiTests : IDisposable
     }
 
     [Fact]
+    public void DlgListCtx_MiContextCallback_AddsItsMembersToTheContextOnlyThere()
+    {
+        var (dialog, _) = _h.ConfirmedCall();
+        _h.Manager.SetValue(dialog, "credit", Parley.Scripting.Runtime.ScriptValue.FromInt(42));
+        var calls = 0;
+        _h.Manager.RegisterCallback(dialog, DialogCallbackType.MiContext, (d, in args) =>
+        {
+            calls++;
+            Assert.Equal(DialogCallbackType.MiContext, args.Type);
+            args.MiContext!["rtp"] = new System.Text.Json.Nodes.JsonObject { ["engine"] = "rtp-1", ["did"] = d.Did };
+        });
+
+        var ctx = _h.Mi("""{"jsonrpc":"2.0","method":"dlg_list_ctx","id":1}""")["result"]!["Dialogs"]![0]!["context"]!;
+        var plain = _h.Mi("""{"jsonrpc":"2.0","method":"dlg_list","id":2}""")["result"]!["Dialogs"]![0]!;
+
+        Assert.Equal($$$"""{"values":[{"credit":42}],"rtp":{"engine":"rtp-1","did":"{{{dialog.Did}}}"}}""", ctx.ToJsonString());
+        Assert.Null(plain["context"]);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
     public void DlgListCallId_DeletedDialog_IsNotFound()
     {
         var (dialog, _) = _h.ConfirmedCall();

@@ -322,6 +322,67 @@ public sealed class DialogScriptTests : IDisposable
     }
 
     [Fact]
+    public void PingIntervals_WrittenBeforeCreateDialog_BecomeTheNewDialogs()
+    {
+        var (pipeline, module) = Load("""
+            route {
+                append_hf("X-None: $DLG_options_ping_interval\r\n");
+                $DLG_options_ping_interval = 9;
+                $DLG_reinvite_ping_interval = 45;
+                append_hf("X-Pending: $DLG_options_ping_interval/$DLG_reinvite_ping_interval\r\n");
+                create_dialog("pR");
+                append_hf("X-Dialog: $DLG_options_ping_interval/$DLG_reinvite_ping_interval\r\n");
+                $du = "sip:127.0.0.1:35070";
+                forward();
+            }
+            """, "modparam(\"dialog\", \"options_ping_interval\", 20)\n");
+
+        Handle(pipeline, DialogHarness.Invite());
+
+        var sent = _sender.Sent[^1];
+        Assert.Contains("X-None: <null>\r\n", sent, StringComparison.Ordinal);
+        Assert.Contains("X-Pending: 9/45\r\n", sent, StringComparison.Ordinal);
+        Assert.Contains("X-Dialog: 9/45\r\n", sent, StringComparison.Ordinal);
+        var dialog = Assert.Single(module.Manager.Dialogs());
+        Assert.Equal(9, module.Manager.GetPingInterval(dialog, reinvite: false));
+        Assert.Equal(45, module.Manager.GetPingInterval(dialog, reinvite: true));
+    }
+
+    [Fact]
+    public void PingIntervals_WrittenBeforeLooseRouteMatches_ApplyToTheSequentialRequestsDialog()
+    {
+        var (pipeline, module) = Load("""
+            route {
+                if (has_totag()) {
+                    $DLG_reinvite_ping_interval = 33;
+                    if (loose_route()) {
+                        append_hf("X-Reinvite: $DLG_reinvite_ping_interval\r\n");
+                        forward();
+                    }
+                    exit;
+                }
+                record_route();
+                create_dialog("R");
+                $du = "sip:127.0.0.1:35070";
+                forward();
+            }
+            """);
+        Handle(pipeline, DialogHarness.Invite());
+        var tx = _tm.NewTransaction(pipeline.Context);
+        tx.Fire(TmCallbackType.RequestBuilt, request: tx.Request, branch: 0);
+        tx.Fire(TmCallbackType.ResponsePreOut, reply: DialogHarness.Parse(DialogHarness.Reply(200)), code: 200, branch: 0);
+        var dialog = Assert.Single(module.Manager.Dialogs());
+        var route = $"<sip:127.0.0.1:35060;lr;did={dialog.Did}>";
+        Assert.Equal(300, module.Manager.GetPingInterval(dialog, reinvite: true));
+
+        Handle(pipeline, DialogHarness.InDialog("ACK", 1, route: route));
+        Handle(pipeline, DialogHarness.InDialog("INFO", 2, route: route));
+
+        Assert.Contains("X-Reinvite: 33\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        Assert.Equal(33, module.Manager.GetPingInterval(dialog, reinvite: true));
+    }
+
+    [Fact]
     public void PingIntervalsAndSendSequential_InTheInitialInvite_AreBoundAndAnUnconfirmedDialogSendsNothing()
     {
         var (pipeline, _) = Load("""
@@ -393,6 +454,45 @@ public sealed class DialogScriptTests : IDisposable
         Assert.Contains("X-Dynamic: silver\r\n", _sender.Sent[^1], StringComparison.Ordinal);
         Assert.True(module.Manager.TryGetValue(Assert.Single(module.Manager.Dialogs()), "plan", out var plan));
         Assert.Equal("gold", plan.AsString());
+    }
+
+    [Fact]
+    public void DlgVal_DynamicNameFromAvpAndMessageField_ReadsAndWritesThatName()
+    {
+        var (pipeline, module) = Load("""
+            route {
+                create_dialog();
+                $avp(key) = "account";
+                $dlg_val($avp(key)) = "prepaid";
+                $dlg_val($fU) = "caller-value";
+                append_hf("X-Account: $dlg_val(account)\r\n");
+                append_hf("X-Caller: $dlg_val($fU)\r\n");
+                $avp(key) = "";
+                $dlg_val($avp(key)) = "ignored";
+                append_hf("X-Empty: $dlg_val($avp(key))\r\n");
+                $du = "sip:127.0.0.1:35070";
+                forward();
+            }
+            """);
+
+        Handle(pipeline, DialogHarness.Invite());
+
+        Assert.Contains("X-Account: prepaid\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        Assert.Contains("X-Caller: caller-value\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        Assert.Contains("X-Empty: <null>\r\n", _sender.Sent[^1], StringComparison.Ordinal);
+        var dialog = Assert.Single(module.Manager.Dialogs());
+        Assert.True(module.Manager.TryGetValue(dialog, "sipp", out var byUser));
+        Assert.Equal("caller-value", byUser.AsString());
+        Assert.False(module.Manager.TryGetValue(dialog, "", out _));
+    }
+
+    [Fact]
+    public void Compile_DlgValNamedByUnknownVariable_ReportsTheError()
+    {
+        var result = Compile(Modules + "route {\n    $dlg_val($nosuchvar(x)) = 1;\n}\n");
+
+        Assert.False(result.Success);
+        Assert.Contains(result.Diagnostics, d => d.ToString().Contains("the name must be a pseudo-variable", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Parley.Protocol;
 
 namespace Parley.Dialogs.Core;
@@ -49,7 +50,11 @@ public enum DialogCallbackType
 }
 
 /// <summary>What a callback is told. The message is valid only during the call (null for timer-driven events).</summary>
-public readonly record struct DialogCallbackArgs(DialogCallbackType Type, SipMessage? Message, DialogDirection Direction);
+public readonly record struct DialogCallbackArgs(DialogCallbackType Type, SipMessage? Message, DialogDirection Direction)
+{
+    /// <summary>For <see cref="DialogCallbackType.MiContext"/>: the dialog's <c>context</c> object of <c>dlg_list_ctx</c>, to add members to.</summary>
+    public JsonObject? MiContext { get; init; }
+}
 
 /// <summary>A dialog callback (<c>register_dlgcb</c>). Runs outside the dialog's lock; do not block.</summary>
 public delegate void DialogCallback(Dialog dialog, in DialogCallbackArgs args);

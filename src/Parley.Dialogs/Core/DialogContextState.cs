@@ -23,6 +23,11 @@ internal sealed class DialogContextState : IContextState
     /// <summary><c>$DLG_timeout</c> written while no dialog existed (0: none).</summary>
     public int Timeout { get; set; }
 
+    /// <summary><c>$DLG_options_ping_interval</c> / <c>$DLG_reinvite_ping_interval</c> written while no dialog existed (0: none).</summary>
+    public int OptionsPingInterval { get; set; }
+
+    public int ReinvitePingInterval { get; set; }
+
     /// <summary>Created by <c>create_dialog</c> in this context and not attached to a transaction yet.</summary>
     public Dialog? PendingCreate { get; set; }
 
@@ -44,6 +49,8 @@ internal sealed class DialogContextState : IContextState
         Dialog = null;
         DestinationLeg = -1;
         Timeout = 0;
+        OptionsPingInterval = 0;
+        ReinvitePingInterval = 0;
         PendingCreate = null;
         Loaded = false;
         SavedDialog = null;

@@ -50,23 +50,29 @@ public sealed partial class DialogManager
         ArgumentNullException.ThrowIfNull(dialog);
         lock (dialog.Bucket.Gate)
         {
-            if (reinvite)
+            SetPingIntervalLocked(dialog, reinvite, seconds);
+        }
+    }
+
+    /// <summary><see cref="SetPingInterval"/> with the bucket lock held.</summary>
+    internal void SetPingIntervalLocked(Dialog dialog, bool reinvite, int seconds)
+    {
+        if (reinvite)
+        {
+            dialog.ReinvitePingIntervalSeconds = seconds;
+            if (dialog.ReinvitePingTimer != default)
             {
-                dialog.ReinvitePingIntervalSeconds = seconds;
-                if (dialog.ReinvitePingTimer != default)
-                {
-                    Wheel.Cancel(dialog.ReinvitePingTimer);
-                    dialog.ReinvitePingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, true)), dialog, Dialog.ReinvitePingTimerTag);
-                }
+                Wheel.Cancel(dialog.ReinvitePingTimer);
+                dialog.ReinvitePingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, true)), dialog, Dialog.ReinvitePingTimerTag);
             }
-            else
+        }
+        else
+        {
+            dialog.OptionsPingIntervalSeconds = seconds;
+            if (dialog.OptionsPingTimer != default)
             {
-                dialog.OptionsPingIntervalSeconds = seconds;
-                if (dialog.OptionsPingTimer != default)
-                {
-                    Wheel.Cancel(dialog.OptionsPingTimer);
-                    dialog.OptionsPingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, false)), dialog, Dialog.OptionsPingTimerTag);
-                }
+                Wheel.Cancel(dialog.OptionsPingTimer);
+                dialog.OptionsPingTimer = Wheel.Schedule(TimeSpan.FromSeconds(PingInterval(dialog, false)), dialog, Dialog.OptionsPingTimerTag);
             }
         }
     }

@@ -228,6 +228,17 @@ public sealed partial class DialogManager
                     ArmLifetimeLocked(dialog, state.Timeout);
                 }
 
+                // §1.6: ping intervals written before the dialog was matched apply now too.
+                if (state.Owner == this && state.OptionsPingInterval > 0)
+                {
+                    SetPingIntervalLocked(dialog, reinvite: false, state.OptionsPingInterval);
+                }
+
+                if (state.Owner == this && state.ReinvitePingInterval > 0)
+                {
+                    SetPingIntervalLocked(dialog, reinvite: true, state.ReinvitePingInterval);
+                }
+
                 if (e == DialogEvent.Request)
                 {
                     // §6.2: every non-ACK sequential request updates the row (CSeqs, contacts, timeout).

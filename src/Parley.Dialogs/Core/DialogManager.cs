@@ -220,6 +220,8 @@ public sealed partial class DialogManager : IDisposable
         {
             Flags = flags,
             LifetimeSeconds = state.Owner == this && state.Timeout > 0 ? state.Timeout : Options.DefaultTimeoutSeconds,
+            OptionsPingIntervalSeconds = state.Owner == this ? state.OptionsPingInterval : 0,
+            ReinvitePingIntervalSeconds = state.Owner == this ? state.ReinvitePingInterval : 0,
         };
         var caller = new DialogLeg
         {
@@ -382,9 +384,30 @@ public sealed partial class DialogManager : IDisposable
         RunCallbacks(dialog, list, type, message, direction);
     }
 
-    private void RunCallbacks(Dialog dialog, IReadOnlyList<DialogCallbackRegistration> list, DialogCallbackType type, SipMessage? message, DialogDirection direction)
+    /// <summary><c>dlg_list_ctx</c> (and <c>$DLG_ctx_json</c>): the dialog's MI_CONTEXT callbacks add to <paramref name="context"/>.</summary>
+    internal void RunMiContextCallbacks(Dialog dialog, JsonObject context)
     {
-        var args = new DialogCallbackArgs(type, message, direction);
+        List<DialogCallbackRegistration>? list;
+        lock (dialog.Bucket.Gate)
+        {
+            list = dialog.Callbacks;
+            if (list is null || list.Count == 0)
+            {
+                return;
+            }
+
+            list = [.. list];
+        }
+
+        RunCallbacks(dialog, list, new DialogCallbackArgs(DialogCallbackType.MiContext, null, DialogDirection.None) { MiContext = context });
+    }
+
+    private void RunCallbacks(Dialog dialog, IReadOnlyList<DialogCallbackRegistration> list, DialogCallbackType type, SipMessage? message, DialogDirection direction) =>
+        RunCallbacks(dialog, list, new DialogCallbackArgs(type, message, direction));
+
+    private void RunCallbacks(Dialog dialog, IReadOnlyList<DialogCallbackRegistration> list, in DialogCallbackArgs args)
+    {
+        var type = args.Type;
         for (var i = 0; i < list.Count; i++)
         {
             if ((list[i].Types & type) == 0)

@@ -14,6 +14,18 @@ internal static class DialogJson
 {
     public static JsonObject Build(DialogManager manager, Dialog dialog, bool withContext)
     {
+        var o = BuildLocked(manager, dialog, withContext);
+        if (withContext && o["context"] is JsonObject context)
+        {
+            // DLGCB_MI_CONTEXT: modules add their members to "context" (outside the lock, as every callback runs).
+            manager.RunMiContextCallbacks(dialog, context);
+        }
+
+        return o;
+    }
+
+    private static JsonObject BuildLocked(DialogManager manager, Dialog dialog, bool withContext)
+    {
         var zone = manager.Time.LocalTimeZone;
         lock (dialog.Bucket.Gate)
         {
