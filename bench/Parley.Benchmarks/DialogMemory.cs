@@ -27,7 +27,7 @@ public static class DialogMemory
         public double StringsPerDialog => (double)StringBytes / Count;
     }
 
-    private sealed record Strings(byte[] CallId, byte[] FromUri, byte[] ToUri, byte[] CallerTag, byte[] CalleeTag,
+    internal sealed record Strings(byte[] CallId, byte[] FromUri, byte[] ToUri, byte[] CallerTag, byte[] CalleeTag,
         byte[] CallerContact, byte[] CalleeContact, byte[] CallerRoutes, byte[] CalleeRoutes, byte[] CallerSdp, byte[] CalleeSdp, string ProfileValue);
 
     public static int Run(string[] args)
@@ -121,7 +121,7 @@ public static class DialogMemory
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private static Strings MakeStrings(int i, Random random)
+    internal static Strings MakeStrings(int i, Random random)
     {
         var hex = random.NextInt64().ToString("x16", CultureInfo.InvariantCulture);
         byte[] B(string text) => Encoding.UTF8.GetBytes(text);

@@ -6,5 +6,11 @@ if (args is ["dialog-memory", ..])
     return Parley.Benchmarks.DialogMemory.Run(args);
 }
 
+if (args is ["dialog-db-cost", ..])
+{
+    // A console measurement of what persisting a call costs: see DialogDbCost.
+    return Parley.Benchmarks.DialogDbCost.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -224,22 +224,30 @@ public sealed partial class DialogManager
     {
         // The last SDPs each side sent (dlg_list's caller_sdp/callee_sdp, what re-INVITE pings resend) travel in vars
         // as OpenSIPS's uCSDP/ucSDP values, so a restarted proxy has them too.
-        Span<(string, string)> extra = new (string, string)[2];
+        var sdps = new SdpPair();
         var n = 0;
         if (dialog.Leg(0).Sdp is { } callerSdp)
         {
-            extra[n++] = (CallerSdpValue, Utf8(callerSdp));
+            sdps[n++] = (CallerSdpValue, callerSdp);
         }
 
         if (dialog.HasLeg(dialog.CalleeIndex) && dialog.Leg(dialog.CalleeIndex).Sdp is { } calleeSdp)
         {
-            extra[n++] = (CalleeSdpValue, Utf8(calleeSdp));
+            sdps[n++] = (CalleeSdpValue, calleeSdp);
         }
+
+        ReadOnlySpan<(string, byte[])> extra = sdps;
 
         row.Vars = DialogRowCodec.EncodeVars(dialog.Values, extra[..n]);
         row.Profiles = DialogRowCodec.EncodeProfiles(dialog.Profiles);
         row.ScriptFlags = dialog.UserFlags == 0 ? null : FlagNames(dialog.UserFlags);
         row.ModuleFlags = 0;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(2)]
+    private struct SdpPair
+    {
+        private (string Name, byte[] Sdp) _first;
     }
 
     /// <summary>The <c>timeout</c> column: when the lifetime ends (unix seconds).</summary>

@@ -65,30 +65,62 @@ internal static class DialogRowCodec
         return (flags, internalFlags);
     }
 
-    /// <summary>The <c>vars</c> column: the values, then the extra (name, value) pairs the module keeps there.</summary>
-    public static byte[]? EncodeVars(List<DialogValue>? values, ReadOnlySpan<(string Name, string Value)> extra)
+    /// <summary>
+    /// The <c>vars</c> column: the values, then the extra (name, UTF-8 value) pairs the module keeps there (the SDPs).
+    /// Written straight into UTF-8 — the SDPs are the bulk of it and never become strings — in a pooled buffer; the
+    /// escaped characters are ASCII, so escaping the UTF-8 bytes is escaping the text.
+    /// </summary>
+    public static byte[]? EncodeVars(List<DialogValue>? values, ReadOnlySpan<(string Name, byte[] Value)> extra)
     {
         if ((values is null || values.Count == 0) && extra.IsEmpty)
         {
             return null;
         }
 
-        var b = new StringBuilder();
-        if (values is not null)
+        var w = new ByteWriter(1024);
+        try
         {
-            foreach (var v in values)
+            if (values is not null)
             {
-                var isInt = v.Value.IsInt;
-                WritePair(b, v.Name, null, isInt ? TypeInt : TypeString, isInt ? v.Value.Int.ToString(CultureInfo.InvariantCulture) : v.Value.AsString());
+                foreach (var v in values)
+                {
+                    if (v.Value.IsInt)
+                    {
+                        WritePair(ref w, v.Name, TypeInt);
+                        w.WriteInt(v.Value.Int);
+                    }
+                    else
+                    {
+                        WritePair(ref w, v.Name, TypeString);
+                        w.WriteEscaped(v.Value.AsString());
+                    }
+
+                    w.Write((byte)'|');
+                }
             }
-        }
 
-        foreach (var (name, value) in extra)
+            foreach (var (name, value) in extra)
+            {
+                WritePair(ref w, name, TypeString);
+                w.WriteEscaped(value);
+                w.Write((byte)'|');
+            }
+
+            return w.ToArray();
+        }
+        finally
         {
-            WritePair(b, name, null, TypeString, value);
+            w.Dispose();
         }
+    }
 
-        return Encoding.UTF8.GetBytes(b.ToString());
+    /// <summary><c>name#T#</c>: the escaped name and the type, up to the value.</summary>
+    private static void WritePair(ref ByteWriter w, string name, int type)
+    {
+        w.WriteEscaped(name);
+        w.Write((byte)'#');
+        w.Write((byte)('0' + type));
+        w.Write((byte)'#');
     }
 
     /// <summary>The <c>profiles</c> column.</summary>
@@ -217,5 +249,99 @@ internal static class DialogRowCodec
             var type = int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : TypeString;
             pairs.Add((fields[0], type, string.Join('#', fields.GetRange(2, fields.Count - 2))));
         }
+    }
+}
+
+/// <summary>A growable UTF-8 buffer rented from the shared pool (the vars column's encoder).</summary>
+internal struct ByteWriter : IDisposable
+{
+    private static readonly System.Buffers.SearchValues<byte> Escaped = System.Buffers.SearchValues.Create("|#\\"u8);
+    private byte[] _buffer;
+    private int _length;
+
+    public ByteWriter(int capacity)
+    {
+        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(capacity);
+        _length = 0;
+    }
+
+    public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    public void Write(byte b)
+    {
+        Ensure(1);
+        _buffer[_length++] = b;
+    }
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    public void WriteInt(long value)
+    {
+        Ensure(20);
+        System.Buffers.Text.Utf8Formatter.TryFormat(value, _buffer.AsSpan(_length), out var written);
+        _length += written;
+    }
+
+    /// <summary>The bytes with <c>|</c>, <c>#</c> and <c>\</c> preceded by a backslash.</summary>
+    public void WriteEscaped(ReadOnlySpan<byte> text)
+    {
+        while (true)
+        {
+            var i = text.IndexOfAny(Escaped);
+            if (i < 0)
+            {
+                Write(text);
+                return;
+            }
+
+            Write(text[..i]);
+            Write((byte)'\\');
+            Write(text[i]);
+            text = text[(i + 1)..];
+        }
+    }
+
+    public void WriteEscaped(string text)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (max <= 256)
+        {
+            Span<byte> utf8 = stackalloc byte[256];
+            WriteEscaped(utf8[..Encoding.UTF8.GetBytes(text, utf8)]);
+            return;
+        }
+
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        WriteEscaped(rented.AsSpan(0, Encoding.UTF8.GetBytes(text, rented)));
+        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    public readonly byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    private void Ensure(int more)
+    {
+        if (_length + more <= _buffer.Length)
+        {
+            return;
+        }
+
+        var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
     }
 }
