@@ -251,6 +251,28 @@ public sealed class DialogPingTests : IDisposable
     }
 
     [Fact]
+    public void CSeqTranslation_NegativeReplyStoredByTm_IsRenumberedBackAsItArrives()
+    {
+        // tm keeps a negative final reply (the editor's output) and relays that copy later, after failure_route:
+        // the copy must already carry the endpoint's CSeq, since the later relay has no context to edit.
+        var (dialog, _) = _h.ConfirmedCall(flags: DialogCreateFlags.PingCallee);
+        _h.Advance(TimeSpan.FromSeconds(2.5));
+        _h.Tm.Pending[0].SetResult(Answer(200));
+        var ctx = _h.Sequential(dialog, "INFO", 2);
+        Assert.Contains("CSeq: 3 INFO\r\n", Encoding.UTF8.GetString(_h.Editor.ToArray()), StringComparison.Ordinal);
+        var tx = _h.Tm.NewTransaction(ctx);
+        var reply = DialogHarness.Parse(DialogHarness.Reply(486, cseq: 3, method: "INFO"));
+        _h.Editor.Reset(reply);
+        _h.Context.Begin(reply, _h.Editor, ctx.Source, Parley.Scripting.Syntax.RouteType.OnReply);
+
+        tx.Fire(TmCallbackType.ResponseIn, reply: reply, code: 486, branch: 0, context: _h.Context);
+        var stored = _h.Editor.ToArray();
+        tx.Fire(TmCallbackType.ResponsePreOut, reply: DialogHarness.Parse(Encoding.UTF8.GetString(stored)), code: 486, branch: 0);
+
+        Assert.Contains("CSeq: 2 INFO\r\n", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CSeqTranslation_AckOfRenumberedReInvite_UsesTheMappedNumber()
     {
         var (dialog, _) = _h.ConfirmedCall(flags: DialogCreateFlags.PingCallee);

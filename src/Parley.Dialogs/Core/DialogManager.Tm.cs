@@ -89,6 +89,13 @@ public sealed partial class DialogManager
             parameter = new SequentialTransaction(dialog, destinationLeg, originalCSeq);
         }
 
+        if (originalCSeq != 0)
+        {
+            // §3.6: the reply is renumbered back as it arrives, so a reply tm keeps and relays later (the best negative
+            // reply after a failure_route, say) leaves with the endpoint's CSeq too.
+            types |= TmCallbackType.ResponseIn;
+        }
+
         if (!transaction.RegisterCallback(types, _onSequentialEvent, parameter))
         {
             _byTransaction.TryRemove(transaction, out _);
@@ -158,13 +165,19 @@ public sealed partial class DialogManager
             return;
         }
 
-        if (args.Type == TmCallbackType.ResponsePreOut && args.Reply is { } reply && args.Parameter is SequentialTransaction sequential)
+        if (args.Type == TmCallbackType.ResponseIn)
         {
             // §3.6: the endpoint sees its own CSeq in the reply to a renumbered request.
-            if (sequential.OriginalCSeq != 0 && args.Context is { } replyContext)
+            if (args.Parameter is SequentialTransaction { OriginalCSeq: not 0 } renumbered && args.Reply is { } received && args.Context is { } replyContext)
             {
-                RestoreCSeq(replyContext, reply, sequential.OriginalCSeq);
+                RestoreCSeq(replyContext, received, renumbered.OriginalCSeq);
             }
+
+            return;
+        }
+
+        if (args.Type == TmCallbackType.ResponsePreOut && args.Reply is { } reply && args.Parameter is SequentialTransaction sequential)
+        {
 
             if (args.Code is >= 200 and < 300 && transaction.Method is SipMethod.Invite or SipMethod.Update)
             {

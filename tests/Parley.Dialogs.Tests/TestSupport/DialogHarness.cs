@@ -165,6 +165,7 @@ internal sealed class DialogHarness : IDisposable
         Editor.Reset(reply);
         Tm.Forget(Context);
         Context.Begin(reply, Editor, new MessageSource(SipEndPoint.Parse("127.0.0.1:35070"), SipTransport.Udp, Udp, 0), RouteType.OnReply);
+        tx.Fire(TmCallbackType.ResponseIn, reply: reply, code: code, branch: branch, context: Context);
         tx.Fire(TmCallbackType.ResponsePreOut, reply: reply, code: code, branch: branch, context: Context);
         return reply;
     }
