@@ -161,13 +161,12 @@ public sealed partial class TmUacTests
 
             // The responses follow one another on the reply FIFO, without separator.
             var responses = new List<JsonElement>();
-            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowMultipleValues = true });
-            while (JsonDocument.TryParseValue(ref reader, out var doc))
+            for (var offset = 0; offset < bytes.Length;)
             {
-                using (doc)
-                {
-                    responses.Add(doc.RootElement.Clone());
-                }
+                var reader = new Utf8JsonReader(bytes.AsSpan(offset));
+                using var doc = JsonDocument.ParseValue(ref reader); // one value, whatever follows it
+                responses.Add(doc.RootElement.Clone());
+                offset += (int)reader.BytesConsumed;
             }
 
             var context = Encoding.UTF8.GetString(bytes) + "\n" + parley.Output + "\ncallee:\n" + uas.Output;
