@@ -381,6 +381,30 @@ public sealed class TmBranchControlTests
     }
 
     [Fact]
+    public void InjectBranches_EventFromAnEventRoute_ScriptFunctionTakesTheEventsContact()
+    {
+        using var h = new TmScriptHarness("""
+            route {
+                $du = "sip:10.0.0.2:5070";
+                t_relay();
+            }
+            event_route[E_UL_CONTACT_INSERT] {
+                if (t_inject_branches("event", "cancel") == 1) { t_wait_no_more_branches(); }
+            }
+            """);
+        h.SendRequest();
+        h.Reply(Assert.Single(h.Requests(Uas1, "INVITE")), 180, "Ringing");
+        var route = h.Script.FindRoute(Parley.Scripting.Syntax.RouteType.Event, "E_UL_CONTACT_INSERT")!;
+        var context = EventContext(h, ("aor", Str("erin")), ("uri", Str("sip:erin@10.0.0.3:5070")));
+
+        route.Run(context, Parley.Scripting.Syntax.RouteType.Event);
+
+        var injected = Assert.Single(h.Requests(Uas2, "INVITE"));
+        Assert.StartsWith("INVITE sip:erin@10.0.0.3:5070 SIP/2.0\r\n", injected.Text, StringComparison.Ordinal);
+        Assert.Single(h.Requests(Uas1, "CANCEL"));
+    }
+
+    [Fact]
     public void InjectBranches_EventWithoutTheBranchFlag_DroppedByBranchRouteMinus3()
     {
         using var h = new TmScriptHarness(FlaggedRelayRoute);

@@ -81,6 +81,7 @@ internal sealed class TmScriptHarness : IDisposable
         var result = ScriptCompiler.CompileText("loadmodule \"tm.so\"\n" + script, "tm.cfg", catalog);
         Assert.True(result.Success, string.Join("\n", result.Diagnostics));
         Registry = result.Script!.Registry;
+        Script = result.Script;
         Tm = tm!;
         Assert.True(ListenAddress.TryParse("udp:127.0.0.1:5060", out var address, out var error), error);
         _udp = new SipListener(0, address, address.EndPoint);
@@ -102,6 +103,8 @@ internal sealed class TmScriptHarness : IDisposable
     public TmModule Tm { get; }
 
     public ScriptRegistry Registry { get; }
+
+    public CompiledScript Script { get; }
 
     public ScriptCapturingSender Sender { get; }
 
