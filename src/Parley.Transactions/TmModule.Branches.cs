@@ -146,7 +146,7 @@ public sealed partial class TmModule : IRequestEndHandler
         }
         else if (sourceText.Equals("event", StringComparison.OrdinalIgnoreCase) || sourceText.Equals("events", StringComparison.OrdinalIgnoreCase))
         {
-            source = InjectSource.Event; // accepted as OpenSIPS does; needs event_routing's contact at run time
+            source = InjectSource.Event; // the contact of the event whose event_route is running ($param(uri), …)
         }
         else
         {

@@ -108,6 +108,83 @@ public sealed partial class TmUacTests
     }
 
     [Fact]
+    public async Task MiTUacDlg_OverFifoWithPassProvisionalReplies_ReplyFifoCarries180Then200()
+    {
+        var uasPort = FreePorts.Next();
+        var sip = FreePorts.Next();
+        var directory = Directory.CreateTempSubdirectory("parley-e2e-uacfifo-").FullName;
+        var fifoPath = Path.Combine(directory, "parley_fifo");
+        var replyName = "uac_reply";
+        var replyPath = Path.Combine(directory, replyName);
+        try
+        {
+            using var uas = Sipp.StartUasScenario(Sipp.Scenario("uas-invite-ack.xml"), uasPort, "u1", 1);
+            var text = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "tm", "uac-fifo-e2e.cfg")))
+                .Replace("{SIP_PORT}", Port(sip), StringComparison.Ordinal)
+                .Replace("{FIFO}", fifoPath, StringComparison.Ordinal)
+                .Replace("{REPLY_DIR}", directory + "/", StringComparison.Ordinal);
+            await using var parley = await ParleyProcess.StartAsync(text);
+            await Task.Delay(300);
+            Assert.True(File.Exists(fifoPath), "mi_fifo did not create " + fifoPath + "\n" + parley.Output);
+            using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", ["-m", "0666", replyPath]))
+            {
+                await mkfifo.WaitForExitAsync();
+                Assert.Equal(0, mkfifo.ExitCode);
+            }
+
+            var reading = Task.Run(() =>
+            {
+                using var reply = new FileStream(replyPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+                using var content = new MemoryStream();
+                reply.CopyTo(content);
+                return content.ToArray();
+            });
+            var request = JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["jsonrpc"] = "2.0",
+                ["method"] = "t_uac_dlg",
+                ["params"] = new Dictionary<string, string>
+                {
+                    ["method"] = "INVITE",
+                    ["ruri"] = $"sip:alice@127.0.0.1:{uasPort}",
+                    ["headers"] = $"From: <sip:mi@127.0.0.1>\r\nTo: <sip:alice@127.0.0.1:{uasPort}>\r\nContact: <sip:mi@127.0.0.1:{sip}>\r\n",
+                },
+                ["id"] = 42,
+            });
+            await Task.Run(() =>
+            {
+                using var fifo = new FileStream(fifoPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+                fifo.Write(Encoding.UTF8.GetBytes($":{replyName}:{request}\n"));
+            }).WaitAsync(TimeSpan.FromSeconds(10));
+
+            var bytes = await reading.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // The responses follow one another on the reply FIFO, without separator.
+            var responses = new List<JsonElement>();
+            for (var offset = 0; offset < bytes.Length;)
+            {
+                var reader = new Utf8JsonReader(bytes.AsSpan(offset));
+                using var doc = JsonDocument.ParseValue(ref reader); // one value, whatever follows it
+                responses.Add(doc.RootElement.Clone());
+                offset += (int)reader.BytesConsumed;
+            }
+
+            var context = Encoding.UTF8.GetString(bytes) + "\n" + parley.Output + "\ncallee:\n" + uas.Output;
+            Assert.True(responses.Count == 2, context);
+            Assert.Equal(42, responses[0].GetProperty("id").GetInt32());
+            Assert.Equal("180 Ringing", responses[0].GetProperty("result").GetProperty("Status").GetString());
+            Assert.Contains("CSeq: 1 INVITE", responses[0].GetProperty("result").GetProperty("Message").GetString(), StringComparison.Ordinal);
+            Assert.Equal(42, responses[1].GetProperty("id").GetInt32());
+            Assert.Equal("200 OK", responses[1].GetProperty("result").GetProperty("Status").GetString());
+            Assert.True(await uas.WaitForExitAsync(CalleeExit) == 0, context); // the callee got its ACK
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task TNewRequest_FromScript_MessageThroughLocalRouteAnswered()
     {
         var uasPort = FreePorts.Next();

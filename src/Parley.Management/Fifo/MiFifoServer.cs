@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Parley.Management.Mi;
 
@@ -14,7 +15,9 @@ namespace Parley.Management.Fifo;
 /// the client creates a FIFO in <c>reply_dir</c>, writes <c>:&lt;reply_fifo_name&gt;:&lt;JSON-RPC request&gt;</c> to the
 /// server FIFO (no new line needed) and reads its reply FIFO until end of file. The server opens the reply FIFO before it runs
 /// the command, writes the JSON-RPC response (compact, or cJSON's formatted print with <c>pretty_printing</c>, no new line)
-/// and closes it. An empty name (<c>::{…}</c>) runs the command with no reply. For a notification (no <c>id</c>)
+/// and closes it. Intermediate responses a command reports (t_uac_dlg's provisional replies with tm's
+/// <c>pass_provisional_replies</c>) are written before the final one, each a JSON-RPC response with the request's id,
+/// back to back without separator (OpenSIPS reopens the reply FIFO for each; here it stays open until the final one). An empty name (<c>::{…}</c>) runs the command with no reply. For a notification (no <c>id</c>)
 /// the reply FIFO is opened and closed with nothing written. A reply FIFO that cannot be opened (missing, a symbolic link,
 /// not a FIFO, or no reader within <see cref="MiFifoOptions.ReplyOpenTimeout"/>) means the command is not run, as in OpenSIPS.
 /// </para>
@@ -447,13 +450,42 @@ public sealed partial class MiFifoServer : IAsyncDisposable
         }
 
         byte[]? response;
+        var replyState = WriteOutcome.Written;
         try
         {
-            (_, response) = _dispatcher.HandleAsync(body, _stopping.Token).AsTask().GetAwaiter().GetResult();
+            if (reply is null)
+            {
+                (_, response) = _dispatcher.HandleAsync(body, _stopping.Token).AsTask().GetAwaiter().GetResult();
+            }
+            else
+            {
+                // Intermediate responses (MiRequest.ReportProgress, e.g. t_uac_dlg's provisional replies) come on the
+                // reporting thread; they are queued and written here, in order, to the reply FIFO already open.
+                var intermediates = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+                var handling = _dispatcher.HandleAsync(body, b => intermediates.Writer.TryWrite(b), _stopping.Token).AsTask();
+                _ = handling.ContinueWith(static (_, w) => ((ChannelWriter<byte[]>)w!).TryComplete(), intermediates.Writer,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                while (intermediates.Reader.WaitToReadAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
+                {
+                    while (intermediates.Reader.TryRead(out var chunk))
+                    {
+                        if (replyState == WriteOutcome.Written)
+                        {
+                            replyState = Write(reply, replyPath!, _options.PrettyPrinting ? CJsonPrettyPrinter.Format(chunk) : chunk);
+                        }
+                    }
+                }
+
+                (_, response) = handling.GetAwaiter().GetResult();
+            }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            reply?.Dispose();
+            if (replyState != WriteOutcome.Abandoned)
+            {
+                reply?.Dispose();
+            }
+
             return;
         }
         catch (Exception ex)
@@ -462,8 +494,14 @@ public sealed partial class MiFifoServer : IAsyncDisposable
             response = null;
         }
 
-        if (reply is null)
+        if (reply is null || replyState == WriteOutcome.Abandoned)
         {
+            return;
+        }
+
+        if (replyState == WriteOutcome.Failed)
+        {
+            CloseReply(reply, replyPath!);
             return;
         }
 
@@ -560,6 +598,15 @@ public sealed partial class MiFifoServer : IAsyncDisposable
 
     private void WriteReply(FileStream reply, string path, byte[] response)
     {
+        if (Write(reply, path, response) != WriteOutcome.Abandoned)
+        {
+            CloseReply(reply, path);
+        }
+    }
+
+    /// <summary>Writes one response to the reply FIFO; a write the client does not read in time abandons the stream (disposed when the write ends).</summary>
+    private WriteOutcome Write(FileStream reply, string path, byte[] response)
+    {
         var write = Task.Run(() => reply.Write(response));
         try
         {
@@ -571,15 +618,21 @@ public sealed partial class MiFifoServer : IAsyncDisposable
                     _ = t.Exception;
                     ((FileStream)s!).Dispose();
                 }, reply, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                return;
+                return WriteOutcome.Abandoned;
             }
         }
         catch (AggregateException ex)
         {
             // EPIPE: the client closed its reply FIFO before reading everything.
             LogReplyWriteFailed(_logger, path, ex.InnerException?.Message ?? ex.Message);
+            return WriteOutcome.Failed;
         }
 
+        return WriteOutcome.Written;
+    }
+
+    private void CloseReply(FileStream reply, string path)
+    {
         try
         {
             reply.Dispose();
@@ -588,6 +641,13 @@ public sealed partial class MiFifoServer : IAsyncDisposable
         {
             LogReplyWriteFailed(_logger, path, ex.Message);
         }
+    }
+
+    private enum WriteOutcome
+    {
+        Written,
+        Failed,
+        Abandoned,
     }
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "MI FIFO listening on {Path} (reply FIFOs in {ReplyDir})")]

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Parley.Management.Mi;
 
@@ -46,8 +47,18 @@ public sealed class JsonRpcDispatcher
     public const int StatusAccepted = 202;
 
     /// <summary>Handles one HTTP request body; returns the HTTP status and the response body (null for none).</summary>
+    public ValueTask<(int HttpStatus, byte[]? ResponseBody)> HandleAsync(ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken = default) => HandleAsync(body, null, cancellationToken);
+
+    /// <summary>
+    /// Handles one request body as <see cref="HandleAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, and hands every
+    /// intermediate result a handler reports (<see cref="MiRequest.ReportProgress"/>) to <paramref name="intermediate"/>
+    /// as a serialized JSON-RPC response with the request's id, before the final one is returned. Called on whatever
+    /// thread the handler reports from. Only a single request with an id gets intermediates: never a notification
+    /// (it gets no response at all) nor a batch (one response array).
+    /// </summary>
     public async ValueTask<(int HttpStatus, byte[]? ResponseBody)> HandleAsync(ReadOnlyMemory<byte> body,
-        CancellationToken cancellationToken = default)
+        Action<byte[]>? intermediate, CancellationToken cancellationToken = default)
     {
         JsonDocument? doc = TryParse(body);
         if (doc is null)
@@ -62,7 +73,7 @@ public sealed class JsonRpcDispatcher
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                var reply = await ProcessAsync(root, cancellationToken).ConfigureAwait(false);
+                var reply = await ProcessAsync(root, intermediate, cancellationToken).ConfigureAwait(false);
                 return reply.ShouldSend ? (StatusOk, Serialize([reply], batch: false)) : (StatusAccepted, null);
             }
 
@@ -76,7 +87,7 @@ public sealed class JsonRpcDispatcher
             var replies = new List<Reply>(root.GetArrayLength());
             foreach (var item in root.EnumerateArray())
             {
-                var reply = await ProcessAsync(item, cancellationToken).ConfigureAwait(false);
+                var reply = await ProcessAsync(item, null, cancellationToken).ConfigureAwait(false);
                 if (reply.ShouldSend)
                 {
                     replies.Add(reply);
@@ -100,7 +111,7 @@ public sealed class JsonRpcDispatcher
         }
     }
 
-    private async ValueTask<Reply> ProcessAsync(JsonElement request, CancellationToken cancellationToken)
+    private async ValueTask<Reply> ProcessAsync(JsonElement request, Action<byte[]>? intermediate, CancellationToken cancellationToken)
     {
         bool invalid = false;
         IdKind idKind = IdKind.Absent;
@@ -162,16 +173,32 @@ public sealed class JsonRpcDispatcher
             return InvalidRequest(idKind == IdKind.Absent ? IdKind.Null : idKind, id);
         }
 
-        var result = await ExecuteAsync(method.GetString()!, hasParams ? parameters : default, cancellationToken)
-            .ConfigureAwait(false);
-        return new Reply(idKind, id, result);
+        ProgressSink? sink = intermediate is not null && idKind == IdKind.Value ? new ProgressSink(id.Clone(), intermediate) : null;
+        try
+        {
+            var result = await ExecuteAsync(method.GetString()!, hasParams ? parameters : default, sink is null ? null : new Action<JsonNode>(sink.Report),
+                cancellationToken).ConfigureAwait(false);
+            return new Reply(idKind, id, result);
+        }
+        finally
+        {
+            sink?.Close();
+        }
     }
 
     /// <summary>
     /// Runs one command as every MI transport does (HTTP, FIFO, the script's <c>mi()</c>): recipe selection, type checks,
     /// the handler. <paramref name="parameters"/> is an object (named), an array (positional) or undefined (none).
     /// </summary>
-    public async ValueTask<MiResult> ExecuteAsync(string methodName, JsonElement parameters, CancellationToken cancellationToken = default)
+    public ValueTask<MiResult> ExecuteAsync(string methodName, JsonElement parameters, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(methodName, parameters, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ExecuteAsync(string, JsonElement, CancellationToken)"/> with a sink for the intermediate results the
+    /// handler reports (<see cref="MiRequest.ReportProgress"/>); null makes reporting a no-op.
+    /// </summary>
+    public async ValueTask<MiResult> ExecuteAsync(string methodName, JsonElement parameters, Action<JsonNode>? progress,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(methodName);
         if (!_registry.TryGet(methodName, out var command))
@@ -202,7 +229,7 @@ public sealed class JsonRpcDispatcher
             }
         }
 
-        var request = new MiRequest(command, recipe, values, positional);
+        var request = new MiRequest(command, recipe, values, positional) { Progress = progress };
         try
         {
             return await command.Handler(request, cancellationToken).ConfigureAwait(false)
@@ -408,6 +435,24 @@ public sealed class JsonRpcDispatcher
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Turns a handler's intermediate results into JSON-RPC responses with the request's id until closed.</summary>
+    private sealed class ProgressSink(JsonElement id, Action<byte[]> target)
+    {
+        private volatile bool _closed;
+
+        public void Report(JsonNode result)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            target(Serialize([new Reply(IdKind.Value, id, MiResult.Success(result))], batch: false));
+        }
+
+        public void Close() => _closed = true;
     }
 
     private enum IdKind

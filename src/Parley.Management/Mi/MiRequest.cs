@@ -40,6 +40,24 @@ public sealed class MiRequest
 
     public MiCommand Command { get; }
 
+    /// <summary>Where intermediate results go (set by a transport that can stream them), or null.</summary>
+    internal Action<JsonNode>? Progress { get; set; }
+
+    /// <summary>Whether the transport streams intermediate results (<see cref="ReportProgress"/> is not a no-op).</summary>
+    public bool CanReportProgress => Progress is not null;
+
+    /// <summary>
+    /// Hands an intermediate result to the client before the final one (OpenSIPS's async MI handler called with
+    /// done=0, e.g. t_uac_dlg's provisional replies with tm's <c>pass_provisional_replies</c>): the FIFO writes it as
+    /// a JSON-RPC response with the request's id; HTTP, the script's <c>mi()</c> and notifications drop it.
+    /// Safe from any thread; a report after the handler finished is dropped.
+    /// </summary>
+    public void ReportProgress(JsonNode result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        Progress?.Invoke(result);
+    }
+
     public MiRecipe Recipe { get; }
 
     /// <summary>True when params came as an array (mapped onto <see cref="Recipe"/> by position).</summary>

@@ -17,7 +17,8 @@ namespace Parley.Transactions.Mi;
 /// <item><c>t_uac_dlg {method, ruri, headers[, next_hop][, socket][, body]}</c>: sends the request statefully and
 /// answers once the final reply is in: <c>{"Status":"200 OK", "RURI", "Next-hop", "Routes", "Message"}</c> (the URIs
 /// and route set for a 2xx only, "Message" the reply from its first header on), or <c>{"Status":"408 Request
-/// Timeout"}</c> for a local timeout. A 2xx to an INVITE is acknowledged by tm itself. Errors: 400 "Invalid ruri",
+/// Timeout"}</c> for a local timeout. With tm's <c>pass_provisional_replies</c>, each provisional reply is first
+/// reported as an intermediate result of the same shape (<see cref="MiRequest.ReportProgress"/>; written by mi_fifo). A 2xx to an INVITE is acknowledged by tm itself. Errors: 400 "Invalid ruri",
 /// "Invalid next_hop", "Bad headers", "To missing", "From missing", "Content-Type missing", "Content-Length
 /// disallowed", "Bad CSeq number", "CSeq method mismatch"; 404 "Invalid local socket", "Local socket not found"; a
 /// request that cannot be sent gives its SIP error (478 "Unresolvable destination"…).</item>
@@ -229,7 +230,15 @@ public static partial class TmMiCommands
             Socket = socket,
             Headers = headers.Rest,
             Body = string.IsNullOrEmpty(body) ? null : Encoding.UTF8.GetBytes(body),
-            OnProvisional = passProvisional ? r => LogProvisional(logger, method, ruri, r.Code, r.Reason) : null,
+            // pass_provisional_replies (OpenSIPS mi.c mi_uac_dlg_hdl): each provisional reply goes to the client as an
+            // intermediate response shaped like the final one; a transport that cannot stream (HTTP) drops it.
+            OnProvisional = passProvisional
+                ? r =>
+                {
+                    LogProvisional(logger, method, ruri, r.Code, r.Reason);
+                    request.ReportProgress(UacResult(r));
+                }
+                : null,
         };
         UacReply reply;
         try
@@ -361,6 +370,6 @@ public static partial class TmMiCommands
     /// <summary>"." stands for an empty value (OpenSIPS's older MI syntax, still in the manual's example).</summary>
     private static string? Placeholder(string value) => value.Length == 0 || value == "." ? null : value;
 
-    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "t_uac_dlg {Method} {Ruri}: provisional {Code} {Reason}")]
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Debug, Message = "t_uac_dlg {Method} {Ruri}: provisional {Code} {Reason}")]
     private static partial void LogProvisional(ILogger logger, string method, string ruri, int code, string reason);
 }

@@ -582,7 +582,8 @@ internal sealed partial class TmCore
     /// <c>t_inject_branches(source[, "cancel"])</c>: adds branches to the current transaction (or one another module
     /// pointed the route at) and sends them, the transaction's stored request with the new destinations (OpenSIPS
     /// builds them from its cloned request too). "msg" takes the current request's Request-URI and branches, or in a
-    /// reply route the branches alone; "cancel" cancels the branches pending before with "Call completed elsewhere".
+    /// reply route the branches alone; "event" the one branch of the running event's usrloc contact attributes
+    /// (<see cref="BranchFromEvent"/>); "cancel" cancels the branches pending before with "Call completed elsewhere".
     /// 1; -1 no transaction or no destination; -2 the transaction already has a final reply; -3 none could be sent.
     /// </summary>
     public int InjectBranches(ScriptContext context, InjectSource source, bool cancelExisting)
@@ -594,16 +595,23 @@ internal sealed partial class TmCore
             return -1;
         }
 
-        if (source == InjectSource.Event)
-        {
-            // OpenSIPS reads the contact from the usrloc event that event_routing hands to the notification route.
-            LogInjectWithoutEvent(_logger);
-            return -1;
-        }
-
         ScriptBranch first;
         var extras = 0;
-        if (context.Message is { IsRequest: true })
+        List<ScriptBranch> branches = context.Branches;
+        if (source == InjectSource.Event)
+        {
+            // OpenSIPS (t_fwd.c ul_contact_event_to_msg) reads the contact from the usrloc event whose route is running;
+            // here the running event's attributes. Only that one branch is injected, not the context's branch set.
+            if (BranchFromEvent(context) is not { } fromEvent)
+            {
+                LogInjectWithoutEvent(_logger);
+                return -1;
+            }
+
+            first = fromEvent;
+            branches = [];
+        }
+        else if (context.Message is { IsRequest: true })
         {
             first = new ScriptBranch(context.RequestUriValue.AsString())
             {
@@ -646,7 +654,7 @@ internal sealed partial class TmCore
             }
 
             var before = tx.Branches.Count;
-            var sent = SendInjected(tx, first, context.Branches, extras);
+            var sent = SendInjected(tx, first, branches, extras);
             if (cancelExisting)
             {
                 for (var i = 0; i < before; i++)
@@ -668,6 +676,91 @@ internal sealed partial class TmCore
 
             return 1;
         }
+    }
+
+    /// <summary>
+    /// The branch a usrloc contact event describes (OpenSIPS's ul_contact_event_to_msg): <c>uri</c> → Request-URI;
+    /// <c>path</c> → its first hop as destination URI, else <c>received</c> → destination URI; <c>qval</c> → q;
+    /// <c>bflags</c> → branch flags; <c>socket</c> ("proto:host:port") → the forced send socket when it names one of
+    /// our listeners (ignored otherwise, as OpenSIPS does). Null without an event or without a <c>uri</c>.
+    /// </summary>
+    private static ScriptBranch? BranchFromEvent(ScriptContext context)
+    {
+        if (context.EventParameters is not { } attributes)
+        {
+            return null;
+        }
+
+        string? uri = null, received = null, path = null, socket = null;
+        ScriptValue qval = default, bflags = default;
+        foreach (var attribute in attributes)
+        {
+            switch (attribute.Name)
+            {
+                case "uri":
+                    uri ??= attribute.Value.IsNullOrEmpty ? null : attribute.Value.AsString();
+                    break;
+                case "received":
+                    received ??= attribute.Value.IsNullOrEmpty ? null : attribute.Value.AsString();
+                    break;
+                case "path":
+                    path ??= attribute.Value.IsNullOrEmpty ? null : attribute.Value.AsString();
+                    break;
+                case "socket":
+                    socket ??= attribute.Value.IsNullOrEmpty ? null : attribute.Value.AsString();
+                    break;
+                case "qval":
+                    qval = qval.IsNull ? attribute.Value : qval;
+                    break;
+                case "bflags":
+                    bflags = bflags.IsNull ? attribute.Value : bflags;
+                    break;
+            }
+        }
+
+        if (uri is null)
+        {
+            return null;
+        }
+
+        var branch = new ScriptBranch(uri)
+        {
+            // Parley's branches carry no Path vector to the wire: the first Path hop becomes the destination (as in
+            // OpenSIPS), but the Path URIs are not added as Route headers.
+            DestinationUri = path is not null ? FirstPathUri(path) : received,
+            Q = qval.TryGetInt(out var q) ? (int)q : -1,
+            Flags = bflags.TryGetInt(out var flags) ? unchecked((ulong)flags) : 0,
+            Path = path,
+        };
+        if (socket is not null && context.Host is { } host)
+        {
+            branch.Socket = FindSocket(host, socket);
+        }
+
+        return branch;
+    }
+
+    /// <summary>The first URI of a Path vector ("&lt;sip:p1;lr&gt;,&lt;sip:p2;lr&gt;" → "sip:p1;lr").</summary>
+    private static string FirstPathUri(string path)
+    {
+        var inBrackets = false;
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == '<')
+            {
+                inBrackets = true;
+            }
+            else if (path[i] == '>')
+            {
+                inBrackets = false;
+            }
+            else if (path[i] == ',' && !inBrackets)
+            {
+                return UacMessages.RouteUri(path[..i]);
+            }
+        }
+
+        return UacMessages.RouteUri(path);
     }
 
     /// <summary>Sends the new branches from the transaction's request in a context of tm's own (the caller's may be another message); returns how many went.</summary>
@@ -752,6 +845,6 @@ internal sealed partial class TmCore
     private static partial void LogUnreleased(ILogger logger, string method);
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning,
-        Message = "tm: t_inject_branches(\"event\") needs the contact of a usrloc event (event_routing module), which Parley does not provide; nothing injected")]
+        Message = "tm: t_inject_branches(\"event\") outside an event route, or the event has no \"uri\" attribute (a usrloc contact event's); nothing injected")]
     private static partial void LogInjectWithoutEvent(ILogger logger);
 }

@@ -325,6 +325,185 @@ public sealed class TmBranchControlTests
         Assert.Contains("Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n", cancel.Text, StringComparison.Ordinal);
     }
 
+    // A relayed INVITE ringing at Uas1, with a branch_route that drops any branch without branch flag 3.
+    private const string FlaggedRelayRoute = """
+        route {
+            setbflag(3);
+            t_on_branch("b");
+            $du = "sip:10.0.0.2:5070";
+            t_relay();
+        }
+        branch_route[b] {
+            if (!isbflagset(3)) { drop; }
+        }
+        """;
+
+    private static Parley.Scripting.Runtime.ScriptContext EventContext(TmScriptHarness h, params (string Name, Parley.Scripting.Runtime.ScriptValue Value)[] attributes)
+    {
+        var tx = h.Transaction!;
+        var context = Parley.Scripting.Runtime.ScriptContext.Create(h.Host, h.Registry);
+        context.BeginWithoutMessage(Parley.Scripting.Syntax.RouteType.Event);
+        var list = new List<Parley.Scripting.Runtime.ScriptEventParameter>();
+        foreach (var (name, value) in attributes)
+        {
+            list.Add(new Parley.Scripting.Runtime.ScriptEventParameter(name, value));
+        }
+
+        context.EventParameters = list;
+        Assert.True(h.Tm.SetRemoteTransaction(context, Parley.Transactions.Matching.BranchId.TransactionId(tx.Bucket, tx.Label)));
+        return context;
+    }
+
+    private static Parley.Scripting.Runtime.ScriptValue Str(string value) => Parley.Scripting.Runtime.ScriptValue.FromString(value);
+
+    [Fact]
+    public void InjectBranches_EventUriReceivedBflags_SendsToReceivedWithTheUriAndFlags()
+    {
+        using var h = new TmScriptHarness(FlaggedRelayRoute);
+        h.SendRequest();
+        h.Reply(Assert.Single(h.Requests(Uas1, "INVITE")), 180, "Ringing");
+        var context = EventContext(h,
+            ("aor", Str("erin@example.com")),
+            ("uri", Str("sip:erin@192.0.2.77:5080;transport=udp")),
+            ("received", Str("sip:10.0.0.3:5070")),
+            ("path", Str(string.Empty)),
+            ("qval", Parley.Scripting.Runtime.ScriptValue.FromInt(500)),
+            ("socket", Str(string.Empty)),
+            ("bflags", Parley.Scripting.Runtime.ScriptValue.FromInt(1 << 3)));
+        context.Branches.Add(new Parley.Scripting.Runtime.ScriptBranch("sip:ignored@10.0.0.9:5070"));
+
+        Assert.Equal(1, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Event, cancelExisting: false));
+
+        var injected = Assert.Single(h.Requests(Uas2, "INVITE")); // to "received", passed the branch_route's flag check
+        Assert.StartsWith("INVITE sip:erin@192.0.2.77:5080;transport=udp SIP/2.0\r\n", injected.Text, StringComparison.Ordinal);
+        Assert.Empty(h.Requests(SipEndPoint.Parse("10.0.0.9:5070"), "INVITE")); // "event": the branch set is not injected
+        Assert.Empty(h.Requests(Uas1, "CANCEL"));
+    }
+
+    [Fact]
+    public void InjectBranches_EventFromAnEventRoute_ScriptFunctionTakesTheEventsContact()
+    {
+        using var h = new TmScriptHarness("""
+            route {
+                $du = "sip:10.0.0.2:5070";
+                t_relay();
+            }
+            event_route[E_UL_CONTACT_INSERT] {
+                if (t_inject_branches("event", "cancel") == 1) { t_wait_no_more_branches(); }
+            }
+            """);
+        h.SendRequest();
+        h.Reply(Assert.Single(h.Requests(Uas1, "INVITE")), 180, "Ringing");
+        var route = h.Script.FindRoute(Parley.Scripting.Syntax.RouteType.Event, "E_UL_CONTACT_INSERT")!;
+        var context = EventContext(h, ("aor", Str("erin")), ("uri", Str("sip:erin@10.0.0.3:5070")));
+
+        route.Run(context, Parley.Scripting.Syntax.RouteType.Event);
+
+        var injected = Assert.Single(h.Requests(Uas2, "INVITE"));
+        Assert.StartsWith("INVITE sip:erin@10.0.0.3:5070 SIP/2.0\r\n", injected.Text, StringComparison.Ordinal);
+        Assert.Single(h.Requests(Uas1, "CANCEL"));
+    }
+
+    [Fact]
+    public void InjectBranches_EventWithoutTheBranchFlag_DroppedByBranchRouteMinus3()
+    {
+        using var h = new TmScriptHarness(FlaggedRelayRoute);
+        h.SendRequest();
+        h.Reply(Assert.Single(h.Requests(Uas1, "INVITE")), 180, "Ringing");
+        var context = EventContext(h, ("uri", Str("sip:erin@10.0.0.3:5070")), ("bflags", Parley.Scripting.Runtime.ScriptValue.FromInt(0)));
+
+        Assert.Equal(-3, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Event, cancelExisting: false));
+        Assert.Empty(h.Requests(Uas2, "INVITE"));
+    }
+
+    [Fact]
+    public void InjectBranches_EventPath_FirstPathHopIsTheDestination()
+    {
+        using var h = new TmScriptHarness(CancelRoute + "\nonreply_route[r] { }\n");
+        h.SendRequest();
+        var context = EventContext(h,
+            ("uri", Str("sip:erin@192.0.2.77")),
+            ("received", Str("sip:10.0.0.9:5070")),
+            ("path", Str("<sip:10.0.0.3:5070;lr>,<sip:10.0.0.2:5070;lr>")));
+
+        Assert.Equal(1, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Event, cancelExisting: false));
+
+        Assert.Equal(2, h.Requests(Uas2, "INVITE").Count); // carol from the relay, erin through the Path's first hop
+        Assert.Contains(h.Requests(Uas2, "INVITE"), r => r.Text.StartsWith("INVITE sip:erin@192.0.2.77 SIP/2.0\r\n", StringComparison.Ordinal));
+        Assert.Empty(h.Requests(SipEndPoint.Parse("10.0.0.9:5070"), "INVITE")); // Path wins over received
+    }
+
+    [Fact]
+    public void InjectBranches_EventSocketNamingAListener_SentFromIt()
+    {
+        using var h = new TmScriptHarness(CancelRoute + "\nonreply_route[r] { }\n", secondListen: "udp:127.0.0.2:5061");
+        h.SendRequest();
+        var context = EventContext(h,
+            ("uri", Str("sip:erin@10.0.0.9:5070")),
+            ("socket", Str("udp:127.0.0.2:5061")));
+
+        Assert.Equal(1, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Event, cancelExisting: false));
+
+        var injected = Assert.Single(h.Requests(SipEndPoint.Parse("10.0.0.9:5070"), "INVITE"));
+        Assert.Contains("Via: SIP/2.0/UDP 127.0.0.2:5061;", injected.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Via: SIP/2.0/UDP 127.0.0.2:5061;", Assert.Single(h.Requests(Uas1, "INVITE")).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InjectBranches_EventWithCancel_CancelsTheRingingBranch()
+    {
+        using var h = new TmScriptHarness("""
+            route {
+                $du = "sip:10.0.0.2:5070";
+                t_relay();
+            }
+            """);
+        h.SendRequest();
+        h.Reply(Assert.Single(h.Requests(Uas1, "INVITE")), 180, "Ringing");
+        var context = EventContext(h, ("uri", Str("sip:erin@10.0.0.3:5070")));
+
+        Assert.Equal(1, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Event, cancelExisting: true));
+
+        Assert.Single(h.Requests(Uas2, "INVITE"));
+        var cancel = Assert.Single(h.Requests(Uas1, "CANCEL"));
+        Assert.Contains("Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n", cancel.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InjectBranches_EventWithoutUri_Minus1AndNothingSent()
+    {
+        using var h = new TmScriptHarness("""
+            route {
+                $du = "sip:10.0.0.2:5070";
+                t_relay();
+            }
+            """);
+        h.SendRequest();
+        var context = EventContext(h, ("received", Str("sip:10.0.0.3:5070")), ("uri", Str(string.Empty)));
+
+        Assert.Equal(-1, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Event, cancelExisting: true));
+
+        Assert.Empty(h.Requests(Uas2, "INVITE"));
+        Assert.Empty(h.Requests(Uas1, "CANCEL"));
+    }
+
+    [Fact]
+    public void InjectBranches_EventAfterTheFinalReply_Minus2()
+    {
+        using var h = new TmScriptHarness("""
+            route {
+                $du = "sip:10.0.0.2:5070";
+                t_relay();
+            }
+            """);
+        h.SendRequest();
+        h.Reply(Assert.Single(h.Requests(Uas1, "INVITE")), 486, "Busy Here");
+        var context = EventContext(h, ("uri", Str("sip:erin@10.0.0.3:5070")));
+
+        Assert.Equal(-2, h.Tm.Core.InjectBranches(context, Parley.Transactions.Proxy.InjectSource.Event, cancelExisting: false));
+        Assert.Empty(h.Requests(Uas2, "INVITE"));
+    }
+
     [Fact]
     public void InjectBranches_AfterTheFinalReply_Minus2_EventSourceMinus1()
     {

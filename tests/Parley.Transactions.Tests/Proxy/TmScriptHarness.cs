@@ -71,7 +71,7 @@ internal sealed class TmScriptHarness : IDisposable
     private readonly SipListener _udp;
     private int _calls;
 
-    public TmScriptHarness(string script)
+    public TmScriptHarness(string script, string? secondListen = null)
     {
         Time = new ManualTimeProvider();
         var management = new ManagementServices(time: Time);
@@ -81,11 +81,19 @@ internal sealed class TmScriptHarness : IDisposable
         var result = ScriptCompiler.CompileText("loadmodule \"tm.so\"\n" + script, "tm.cfg", catalog);
         Assert.True(result.Success, string.Join("\n", result.Diagnostics));
         Registry = result.Script!.Registry;
+        Script = result.Script;
         Tm = tm!;
         Assert.True(ListenAddress.TryParse("udp:127.0.0.1:5060", out var address, out var error), error);
         _udp = new SipListener(0, address, address.EndPoint);
         Sender = new ScriptCapturingSender();
-        Host = new ProxyHost([_udp], Sender, NullLoggerFactory.Instance);
+        SipListener[] listeners = [_udp];
+        if (secondListen is not null)
+        {
+            Assert.True(ListenAddress.TryParse(secondListen, out var second, out var secondError), secondError);
+            listeners = [_udp, new SipListener(1, second, second.EndPoint)];
+        }
+
+        Host = new ProxyHost(listeners, Sender, NullLoggerFactory.Instance);
         Pipeline = new ScriptPipeline(result.Script, Host, Time);
         Tm.Core.Attach(Host, Registry);
     }
@@ -95,6 +103,8 @@ internal sealed class TmScriptHarness : IDisposable
     public TmModule Tm { get; }
 
     public ScriptRegistry Registry { get; }
+
+    public CompiledScript Script { get; }
 
     public ScriptCapturingSender Sender { get; }
 

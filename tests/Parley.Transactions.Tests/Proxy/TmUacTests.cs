@@ -363,6 +363,47 @@ public sealed class TmUacTests
         Assert.False(result.TryGetProperty("RURI", out _));
     }
 
+    private const string InviteOverMi = """{"jsonrpc":"2.0","method":"t_uac_dlg","params":{"method":"INVITE","ruri":"sip:x@127.0.0.1:5070","headers":"From: <sip:mi@127.0.0.1>\r\nTo: <sip:x@127.0.0.1>\r\nCall-ID: mi-prov-1\r\nContact: <sip:mi@127.0.0.1:5060>\r\n"},"id":7}""";
+
+    [Fact]
+    public async Task MiTUacDlg_PassProvisionalReplies_Reports180ThenFinal()
+    {
+        var tm = new TmHarness(Script.Replace("modparam(\"tm\", \"fr_timeout\", 4)", "modparam(\"tm\", \"pass_provisional_replies\", 1)", StringComparison.Ordinal));
+        var intermediates = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var call = tm.Management.Dispatcher.HandleAsync(Encoding.UTF8.GetBytes(InviteOverMi), b => intermediates.Enqueue(Encoding.UTF8.GetString(b))).AsTask();
+        var invite = Assert.Single(tm.SentTo(5070));
+        tm.Reply(TmHarness.ReplyTo(invite, 180, "Ringing"));
+        Assert.False(call.IsCompleted);
+        tm.Reply(TmHarness.ReplyTo(invite, 200, "OK", extra: "Contact: <sip:x@127.0.0.1:5070>\r\n"));
+        var (_, body) = await call.WaitAsync(TimeSpan.FromSeconds(5));
+
+        using var ringing = System.Text.Json.JsonDocument.Parse(Assert.Single(intermediates));
+        Assert.Equal(7, ringing.RootElement.GetProperty("id").GetInt32());
+        var provisional = ringing.RootElement.GetProperty("result");
+        Assert.Equal("180 Ringing", provisional.GetProperty("Status").GetString());
+        Assert.Contains("Call-ID: mi-prov-1\r\n", provisional.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.False(provisional.TryGetProperty("RURI", out _)); // dialog fields come with a 2xx only
+        using var final = System.Text.Json.JsonDocument.Parse(body!);
+        Assert.Equal("200 OK", final.RootElement.GetProperty("result").GetProperty("Status").GetString());
+        Assert.Equal(7, final.RootElement.GetProperty("id").GetInt32());
+    }
+
+    [Fact]
+    public async Task MiTUacDlg_PassProvisionalRepliesOff_ReportsNone()
+    {
+        var tm = new TmHarness(Script);
+        var intermediates = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        var call = tm.Management.Dispatcher.HandleAsync(Encoding.UTF8.GetBytes(InviteOverMi), intermediates.Enqueue).AsTask();
+        var invite = Assert.Single(tm.SentTo(5070));
+        tm.Reply(TmHarness.ReplyTo(invite, 180, "Ringing"));
+        tm.Reply(TmHarness.ReplyTo(invite, 486, "Busy Here"));
+        var (_, body) = await call.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Empty(intermediates);
+        using var final = System.Text.Json.JsonDocument.Parse(body!);
+        Assert.Equal("486 Busy Here", final.RootElement.GetProperty("result").GetProperty("Status").GetString());
+    }
+
     [Fact]
     public void ParseHeaders_SplitsWhatTmFillsIn()
     {
