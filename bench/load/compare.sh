@@ -227,7 +227,11 @@ start_parley() {
     log "compare.sh: $parley_source must listen on 127.0.0.1:5060 and send to sip:127.0.0.1:5080 (rewritten to free ports)"
     return 1
   fi
-  dotnet "$parley_dll" -f "$cfg" > "$work/parley.log" 2>&1 &
+  # .NET's tiered JIT waits until no new method has been called for 100 ms before it optimises hot code; a proxy started
+  # under full load keeps meeting new methods for seconds, runs unoptimised code meanwhile, falls behind and drowns in
+  # retransmissions (the cold-start failures in bench/load/README.md). 0 promotes hot methods at once; the steady state is
+  # the same. The deployment advice in README.md sets it too (as Kamailio is started with its tuning flags).
+  DOTNET_TC_CallCountingDelayMs=${DOTNET_TC_CallCountingDelayMs-0} dotnet "$parley_dll" -f "$cfg" > "$work/parley.log" 2>&1 &
   proxy_pid=$!
   started+=("$proxy_pid")
   for _ in $(seq 600); do

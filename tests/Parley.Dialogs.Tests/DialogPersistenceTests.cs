@@ -420,6 +420,36 @@ public sealed class DialogPersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_WriterThreadInDelayedMode_WritesAPeriodsBacklogInPacedBatchesOfAtMost512()
+    {
+        var store = new MemoryDialogStore();
+        using var h = new DialogHarness(o =>
+        {
+            o.DbMode = 2;
+            o.DbUpdatePeriodSeconds = 1;
+        });
+        var db = new DialogPersistence(h.Manager, store, h.Statistics, NullLogger.Instance);
+        h.Manager.Persistence = db;
+        const int calls = 1100;
+        for (var i = 0; i < calls; i++)
+        {
+            h.ConfirmedCall(callId: "paced-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        db.Start();
+        var until = Environment.TickCount64 + 15_000;
+        while (h.Stat("db_writes") < calls && Environment.TickCount64 < until)
+        {
+            await Task.Delay(20);
+        }
+
+        await db.DisposeAsync();
+        Assert.Equal(calls, store.Rows.Count);
+        Assert.Equal([512, 512, 76], store.Batches.ConvertAll(b => b.Count));
+        Assert.Equal(0, h.Stat("db_pending"));
+    }
+
+    [Fact]
     public async Task LoadAsync_DialogWithProfilesAndFlushing_QueuesNoWriteBack()
     {
         var (dialog, _) = _h.ConfirmedCall(afterCreate: (_, d) => _h.Manager.SetProfile(d, _h.Profiles.Find("caller")!, "alice"));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Parley.Dialogs.Core;
 using Parley.Management.Statistics;
@@ -31,6 +32,9 @@ public sealed class DialogPersistence : IAsyncDisposable
     internal static readonly TimeSpan RealTimeWindow = TimeSpan.FromMilliseconds(20);
 
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest pause between two batches of a paced (db_mode 2) flush.</summary>
+    private static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
 
     private readonly DialogManager _manager;
@@ -178,7 +182,6 @@ public sealed class DialogPersistence : IAsyncDisposable
     private void RunLoop(CancellationToken cancellationToken)
     {
         var period = TimeSpan.FromSeconds(_manager.Options.DbUpdatePeriodSeconds);
-        var retry = FirstRetry;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -187,19 +190,13 @@ public sealed class DialogPersistence : IAsyncDisposable
                 {
                     _wake.Wait(cancellationToken);
                     Sleep(RealTimeWindow, cancellationToken);
+                    FlushUntilWritten(int.MaxValue, paced: false, cancellationToken);
                 }
                 else
                 {
                     Sleep(period, cancellationToken);
+                    FlushUntilWritten(_queue.Count, paced: true, cancellationToken);
                 }
-
-                while (!TryFlush(cancellationToken))
-                {
-                    Sleep(retry, cancellationToken);
-                    retry = retry * 2 < LastRetry ? retry * 2 : LastRetry;
-                }
-
-                retry = FirstRetry;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -211,19 +208,54 @@ public sealed class DialogPersistence : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="budget"/> queued dialogs, retrying with back-off while the store fails. Paced (db_mode 2's
+    /// period flush): one batch at a time with a pause as long as the batch took (at most <see cref="MaxPause"/>) between
+    /// batches, so a period's worth of changes does not take the CPU — or a database server on the same machine — from
+    /// the SIP workers in one burst; the period's flush still ends well within the period.
+    /// </summary>
+    private void FlushUntilWritten(int budget, bool paced, CancellationToken cancellationToken)
+    {
+        var retry = FirstRetry;
+        while (budget > 0)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var (ok, taken) = TryFlush(paced ? Math.Min(budget, MaxBatch) : budget, cancellationToken);
+            if (!ok)
+            {
+                Sleep(retry, cancellationToken);
+                retry = retry * 2 < LastRetry ? retry * 2 : LastRetry;
+                continue;
+            }
+
+            retry = FirstRetry;
+            budget -= taken;
+            if (!paced || taken == 0)
+            {
+                return;
+            }
+
+            if (budget > 0)
+            {
+                var took = Stopwatch.GetElapsedTime(started);
+                Sleep(took < MaxPause ? took : MaxPause, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>One flush from the writer thread; whatever goes wrong is counted and retried, never thrown at the process.</summary>
-    private bool TryFlush(CancellationToken cancellationToken)
+    private (bool Ok, int Taken) TryFlush(int budget, CancellationToken cancellationToken)
     {
         try
         {
-            return FlushAsync(cancellationToken).GetAwaiter().GetResult();
+            return FlushSomeAsync(budget, cancellationToken).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
             // Not the store's failure (FlushAsync counts those and returns false): a bug must not stop persistence.
             Errors.Increment();
             DialogLog.WriteFailed(_logger, _queue.Count, _store.Description, ++_failures, (int)FirstRetry.TotalMilliseconds, e);
-            return false;
+            return (false, 0);
         }
     }
 
@@ -239,9 +271,17 @@ public sealed class DialogPersistence : IAsyncDisposable
     /// Writes everything queued when it starts, in batches. False when a batch failed: its work went back on its dialogs and into the
     /// queue, and the caller retries later.
     /// </summary>
-    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default)
+    public async Task<bool> FlushAsync(CancellationToken cancellationToken = default) =>
+        (await FlushSomeAsync(int.MaxValue, cancellationToken).ConfigureAwait(false)).Ok;
+
+    /// <summary>
+    /// <see cref="FlushAsync"/> of at most <paramref name="maxDialogs"/> of the dialogs queued when it starts; also says
+    /// how many it took from the queue (written, or with nothing left to write).
+    /// </summary>
+    private async Task<(bool Ok, int Taken)> FlushSomeAsync(int maxDialogs, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var dequeued = 0;
         try
         {
             Volatile.Write(ref _wakeRequested, 0);
@@ -250,7 +290,7 @@ public sealed class DialogPersistence : IAsyncDisposable
 
             // What was queued when the flush began; what arrives meanwhile waits for the next pass, so a steady stream
             // of calls never keeps the gate from the MI commands for long.
-            var budget = _queue.Count;
+            var budget = Math.Min(_queue.Count, maxDialogs);
             while (budget > 0 && !_queue.IsEmpty)
             {
                 _batch.Clear();
@@ -258,6 +298,7 @@ public sealed class DialogPersistence : IAsyncDisposable
                 while (_batch.Count < MaxBatch && budget > 0 && _queue.TryDequeue(out var dialog))
                 {
                     budget--;
+                    dequeued++;
                     Pending.Decrement();
                     lock (dialog.Bucket.Gate)
                     {
@@ -288,7 +329,7 @@ public sealed class DialogPersistence : IAsyncDisposable
                         DialogLog.WriteFailed(_logger, _writes.Count, _store.Description, failures, (int)Math.Min(LastRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * (1 << Math.Min(failures, 10))), e);
                     }
 
-                    return false;
+                    return (false, dequeued);
                 }
                 catch (OperationCanceledException)
                 {
@@ -312,7 +353,7 @@ public sealed class DialogPersistence : IAsyncDisposable
                 }
             }
 
-            return true;
+            return (true, dequeued);
         }
         finally
         {
