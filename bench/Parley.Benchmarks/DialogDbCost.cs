@@ -17,17 +17,19 @@ namespace Parley.Benchmarks;
 /// batched DELETEs (timer_bulk_del_no 1, the default: one statement per row). Dialogs are the ones
 /// <see cref="DialogMemory"/> builds (two legs with Contacts, route sets and SDPs, a profile value); values and profiles
 /// are written (db_flush_vals_profiles 1, as examples/dialog.cfg has it).
-/// Run: <c>dotnet run -c Release --project bench/Parley.Benchmarks -- dialog-db-cost [count] [rounds]</c>.
+/// Run: <c>dotnet run -c Release --project bench/Parley.Benchmarks -- dialog-db-cost [count] [rounds] [batch]</c> (batch 512:
+/// db_mode 2's period flush; about 60: db_mode 1's 20 ms windows at 3 000 calls/s).
 /// Prints microseconds of elapsed and of process CPU time per dialog for each part, best of the rounds.
 /// </summary>
 public static class DialogDbCost
 {
-    private const int Batch = 512;
+    private static int _batch = 512;
 
     public static int Run(string[] args)
     {
         var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+        _batch = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 512;
         var directory = Path.Combine(Path.GetTempPath(), "parley-db-cost-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
         try
@@ -82,16 +84,16 @@ public static class DialogDbCost
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"dialogs={count} rounds={rounds} per dialog (best round): build_row {build} insert {insert} delete {delete} total_cpu_us={build.CpuMicros + insert.CpuMicros + delete.CpuMicros:F1}"));
+            $"dialogs={count} rounds={rounds} batch={_batch} per dialog (best round): build_row {build} insert {insert} delete {delete} total_cpu_us={build.CpuMicros + insert.CpuMicros + delete.CpuMicros:F1}"));
     }
 
     private static async Task WriteInBatches(IDialogStore store, DialogWrite[] rows, Func<int, DialogWrite> make)
     {
-        var batch = new List<DialogWrite>(Batch);
+        var batch = new List<DialogWrite>(_batch);
         for (var i = 0; i < rows.Length; i++)
         {
             batch.Add(make(i));
-            if (batch.Count == Batch || i == rows.Length - 1)
+            if (batch.Count == _batch || i == rows.Length - 1)
             {
                 await store.WriteAsync(batch, deleteBatchSize: 1, CancellationToken.None).ConfigureAwait(false);
                 batch.Clear();
