@@ -107,35 +107,7 @@ public static class DialogDbCost
         var dialogs = new Dialog[count];
         for (var i = 0; i < count; i++)
         {
-            var s = DialogMemory.MakeStrings(i, random);
-            var dialog = new Dialog(manager, manager.Table.BucketOf(s.CallId), s.CallId, s.FromUri, s.ToUri);
-            dialog.AddLeg(new DialogLeg
-            {
-                Tag = s.CallerTag,
-                InviteCSeq = 1,
-                Contact = s.CallerContact,
-                RouteSet = s.CallerRoutes,
-                BindAddress = "udp:10.0.0.1:5060",
-                Sdp = s.CallerSdp,
-            });
-            manager.Table.Link(dialog);
-            lock (dialog.Bucket.Gate)
-            {
-                var callee = dialog.AddLeg(new DialogLeg { Branch = 0, RequestCSeq = 1 });
-                var leg = dialog.Leg(callee);
-                leg.Tag = s.CalleeTag;
-                leg.Contact = s.CalleeContact;
-                leg.RouteSet = s.CalleeRoutes;
-                leg.BindAddress = "udp:10.0.0.1:5060";
-                leg.Sdp = s.CalleeSdp;
-                dialog.AnsweredLeg = callee;
-                dialog.State = DialogState.Confirmed;
-                dialog.LifetimeSeconds = options.DefaultTimeoutSeconds;
-                dialog.StartUnix = manager.NowUnix;
-                manager.ArmLifetimeLocked(dialog, dialog.LifetimeSeconds);
-            }
-
-            manager.SetProfile(dialog, caller, s.ProfileValue);
+            var dialog = DialogMemory.AddConfirmed(manager, options, caller, DialogMemory.MakeStrings(i, random));
             dialogs[i] = dialog;
         }
 

@@ -64,36 +64,7 @@ public static class DialogMemory
         var before = Settle();
         for (var i = 0; i < count; i++)
         {
-            var s = strings[i];
-            var dialog = new Dialog(manager, manager.Table.BucketOf(s.CallId), s.CallId, s.FromUri, s.ToUri);
-            dialog.AddLeg(new DialogLeg
-            {
-                Tag = s.CallerTag,
-                InviteCSeq = 1,
-                Contact = s.CallerContact,
-                RouteSet = s.CallerRoutes,
-                BindAddress = "udp:10.0.0.1:5060",
-                Sdp = s.CallerSdp,
-            });
-            dialog.CallerRecordRouteCount = 2;
-            manager.Table.Link(dialog);
-            lock (dialog.Bucket.Gate)
-            {
-                var callee = dialog.AddLeg(new DialogLeg { Branch = 0, RequestCSeq = 1 });
-                var leg = dialog.Leg(callee);
-                leg.Tag = s.CalleeTag;
-                leg.Contact = s.CalleeContact;
-                leg.RouteSet = s.CalleeRoutes;
-                leg.BindAddress = "udp:10.0.0.1:5060";
-                leg.Sdp = s.CalleeSdp;
-                dialog.AnsweredLeg = callee;
-                dialog.State = DialogState.Confirmed;
-                dialog.LifetimeSeconds = options.DefaultTimeoutSeconds;
-                dialog.StartUnix = manager.NowUnix;
-                manager.ArmLifetimeLocked(dialog, dialog.LifetimeSeconds);
-            }
-
-            manager.SetProfile(dialog, caller, s.ProfileValue);
+            AddConfirmed(manager, options, caller, strings[i]);
         }
 
         var after = Settle();
@@ -108,6 +79,44 @@ public static class DialogMemory
         var holders = (long)count * (16 + 8 + (12 * 8)) + (24 + (8L * count));
         var arrayHeaders = before - start - stringBytes - holders;
         return new Result(count, after - before + Math.Max(0, arrayHeaders), stringBytes);
+    }
+
+    /// <summary>
+    /// A confirmed dialog built as create_dialog and the 2xx build it: caller leg with Contact, route set and SDP; answered
+    /// callee leg with tag, Contact, route set and SDP; lifetime timer armed; a "caller" profile value.
+    /// </summary>
+    internal static Dialog AddConfirmed(DialogManager manager, DialogOptions options, DialogProfile caller, Strings s)
+    {
+        var dialog = new Dialog(manager, manager.Table.BucketOf(s.CallId), s.CallId, s.FromUri, s.ToUri);
+        dialog.AddLeg(new DialogLeg
+        {
+            Tag = s.CallerTag,
+            InviteCSeq = 1,
+            Contact = s.CallerContact,
+            RouteSet = s.CallerRoutes,
+            BindAddress = "udp:10.0.0.1:5060",
+            Sdp = s.CallerSdp,
+        });
+        dialog.CallerRecordRouteCount = 2;
+        manager.Table.Link(dialog);
+        lock (dialog.Bucket.Gate)
+        {
+            var callee = dialog.AddLeg(new DialogLeg { Branch = 0, RequestCSeq = 1 });
+            var leg = dialog.Leg(callee);
+            leg.Tag = s.CalleeTag;
+            leg.Contact = s.CalleeContact;
+            leg.RouteSet = s.CalleeRoutes;
+            leg.BindAddress = "udp:10.0.0.1:5060";
+            leg.Sdp = s.CalleeSdp;
+            dialog.AnsweredLeg = callee;
+            dialog.State = DialogState.Confirmed;
+            dialog.LifetimeSeconds = options.DefaultTimeoutSeconds;
+            dialog.StartUnix = manager.NowUnix;
+            manager.ArmLifetimeLocked(dialog, dialog.LifetimeSeconds);
+        }
+
+        manager.SetProfile(dialog, caller, s.ProfileValue);
+        return dialog;
     }
 
     private static long Settle()

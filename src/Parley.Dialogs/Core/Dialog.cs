@@ -14,8 +14,12 @@ public sealed partial class Dialog : ITimerTarget
     internal const int LifetimeTimerTag = 0;
     internal const int DeleteTimerTag = 1;
 
+    /// <summary>Written to when a null is set on a dialog without hooks: nothing to keep, nothing allocated.</summary>
+    private static readonly DialogHooks EmptyHooks = new();
+
     private DialogLeg[] _legs = new DialogLeg[2];
     private string? _did;
+    private DialogHooks? _hooks;
 
     internal Dialog(DialogManager owner, DialogBucket bucket, byte[] callId, byte[] fromUri, byte[] toUri)
     {
@@ -88,14 +92,30 @@ public sealed partial class Dialog : ITimerTarget
     /// <summary><c>$DLG_del_delay</c>; -1 uses <c>delete_delay</c>.</summary>
     internal int DeleteDelaySeconds { get; set; } = -1;
 
-    internal RouteHandle? OnAnswerRoute { get; set; }
+    internal RouteHandle? OnAnswerRoute
+    {
+        get => _hooks?.OnAnswerRoute;
+        set => Hooks(value).OnAnswerRoute = value;
+    }
 
-    internal RouteHandle? OnTimeoutRoute { get; set; }
+    internal RouteHandle? OnTimeoutRoute
+    {
+        get => _hooks?.OnTimeoutRoute;
+        set => Hooks(value).OnTimeoutRoute = value;
+    }
 
-    internal RouteHandle? OnHangupRoute { get; set; }
+    internal RouteHandle? OnHangupRoute
+    {
+        get => _hooks?.OnHangupRoute;
+        set => Hooks(value).OnHangupRoute = value;
+    }
 
     /// <summary>Set by <c>set_dlg_sharing_tag</c>; honoured by the cluster issue.</summary>
-    internal string? SharingTag { get; set; }
+    internal string? SharingTag
+    {
+        get => _hooks?.SharingTag;
+        set => Hooks(value).SharingTag = value;
+    }
 
     /// <summary>The INVITE server transaction (bucket and label), for cancelling an early dialog from MI.</summary>
     internal int InitialTransactionEntry { get; set; } = -1;
@@ -124,7 +144,17 @@ public sealed partial class Dialog : ITimerTarget
     internal List<ProfileLink>? Profiles { get; set; }
 
     /// <summary>Callbacks registered on this dialog (<see cref="DialogCallbackType"/>).</summary>
-    internal List<DialogCallbackRegistration>? Callbacks { get; set; }
+    internal List<DialogCallbackRegistration>? Callbacks
+    {
+        get => _hooks?.Callbacks;
+        set => Hooks(value).Callbacks = value;
+    }
+
+    /// <summary>
+    /// The rarely set members live in <see cref="DialogHooks"/>, created on the first write of a value: most dialogs have
+    /// none, and each field inline would cost every dialog 8 bytes (issue 6's memory goal: ≤ 1 KiB per dialog).
+    /// </summary>
+    private DialogHooks Hooks(object? value) => _hooks ?? (value is null ? EmptyHooks : _hooks = new DialogHooks());
 
     internal DialogLeg Leg(int index) => _legs[index];
 
@@ -192,4 +222,18 @@ internal sealed class DialogValue(string name, ScriptValue value)
     public string Name { get; } = name;
 
     public ScriptValue Value { get; set; } = value;
+}
+
+/// <summary>A dialog's rarely set members (<c>dlg_on_*</c> routes, sharing tag, callbacks). Guarded by the bucket lock.</summary>
+internal sealed class DialogHooks
+{
+    public RouteHandle? OnAnswerRoute { get; set; }
+
+    public RouteHandle? OnTimeoutRoute { get; set; }
+
+    public RouteHandle? OnHangupRoute { get; set; }
+
+    public string? SharingTag { get; set; }
+
+    public List<DialogCallbackRegistration>? Callbacks { get; set; }
 }

@@ -369,37 +369,28 @@ public sealed partial class DialogManager : IDisposable
 
     private void RunCallbacks(Dialog dialog, DialogCallbackType type, SipMessage? message, DialogDirection direction)
     {
-        List<DialogCallbackRegistration>? list;
+        if (CallbacksOf(dialog) is { } list)
+        {
+            RunCallbacks(dialog, list, type, message, direction);
+        }
+    }
+
+    /// <summary>A copy of the dialog's callbacks (they run outside its lock), or null when it has none.</summary>
+    private static List<DialogCallbackRegistration>? CallbacksOf(Dialog dialog)
+    {
         lock (dialog.Bucket.Gate)
         {
-            list = dialog.Callbacks;
-            if (list is null || list.Count == 0)
-            {
-                return;
-            }
-
-            list = [.. list];
+            return dialog.Callbacks is { Count: > 0 } list ? [.. list] : null;
         }
-
-        RunCallbacks(dialog, list, type, message, direction);
     }
 
     /// <summary><c>dlg_list_ctx</c> (and <c>$DLG_ctx_json</c>): the dialog's MI_CONTEXT callbacks add to <paramref name="context"/>.</summary>
     internal void RunMiContextCallbacks(Dialog dialog, JsonObject context)
     {
-        List<DialogCallbackRegistration>? list;
-        lock (dialog.Bucket.Gate)
+        if (CallbacksOf(dialog) is { } list)
         {
-            list = dialog.Callbacks;
-            if (list is null || list.Count == 0)
-            {
-                return;
-            }
-
-            list = [.. list];
+            RunCallbacks(dialog, list, new DialogCallbackArgs(DialogCallbackType.MiContext, null, DialogDirection.None) { MiContext = context });
         }
-
-        RunCallbacks(dialog, list, new DialogCallbackArgs(DialogCallbackType.MiContext, null, DialogDirection.None) { MiContext = context });
     }
 
     private void RunCallbacks(Dialog dialog, IReadOnlyList<DialogCallbackRegistration> list, DialogCallbackType type, SipMessage? message, DialogDirection direction) =>

@@ -167,4 +167,5 @@ public sealed class DialogProfile
 }
 
 /// <summary>One membership of a dialog in a profile (OpenSIPS's <c>dlg_profile_link</c>).</summary>
-internal sealed record ProfileLink(DialogProfile Profile, string? Value, int Bucket);
+/// <summary>A dialog's membership of a profile; a struct, kept inline in the dialog's list (no object per membership).</summary>
+internal readonly record struct ProfileLink(DialogProfile Profile, string? Value, int Bucket);
