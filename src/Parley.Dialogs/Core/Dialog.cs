@@ -14,9 +14,6 @@ public sealed partial class Dialog : ITimerTarget
     internal const int LifetimeTimerTag = 0;
     internal const int DeleteTimerTag = 1;
 
-    /// <summary>Written to when a null is set on a dialog without hooks: nothing to keep, nothing allocated.</summary>
-    private static readonly DialogHooks EmptyHooks = new();
-
     private DialogLeg[] _legs = new DialogLeg[2];
     private string? _did;
     private DialogHooks? _hooks;
@@ -95,26 +92,26 @@ public sealed partial class Dialog : ITimerTarget
     internal RouteHandle? OnAnswerRoute
     {
         get => _hooks?.OnAnswerRoute;
-        set => Hooks(value).OnAnswerRoute = value;
+        set => Hooks(value is not null)?.OnAnswerRoute = value;
     }
 
     internal RouteHandle? OnTimeoutRoute
     {
         get => _hooks?.OnTimeoutRoute;
-        set => Hooks(value).OnTimeoutRoute = value;
+        set => Hooks(value is not null)?.OnTimeoutRoute = value;
     }
 
     internal RouteHandle? OnHangupRoute
     {
         get => _hooks?.OnHangupRoute;
-        set => Hooks(value).OnHangupRoute = value;
+        set => Hooks(value is not null)?.OnHangupRoute = value;
     }
 
     /// <summary>Set by <c>set_dlg_sharing_tag</c>; honoured by the cluster issue.</summary>
     internal string? SharingTag
     {
         get => _hooks?.SharingTag;
-        set => Hooks(value).SharingTag = value;
+        set => Hooks(value is not null)?.SharingTag = value;
     }
 
     /// <summary>The INVITE server transaction (bucket and label), for cancelling an early dialog from MI.</summary>
@@ -147,14 +144,15 @@ public sealed partial class Dialog : ITimerTarget
     internal List<DialogCallbackRegistration>? Callbacks
     {
         get => _hooks?.Callbacks;
-        set => Hooks(value).Callbacks = value;
+        set => Hooks(value is not null)?.Callbacks = value;
     }
 
     /// <summary>
-    /// The rarely set members live in <see cref="DialogHooks"/>, created on the first write of a value: most dialogs have
-    /// none, and each field inline would cost every dialog 8 bytes (issue 6's memory goal: ≤ 1 KiB per dialog).
+    /// The rarely set members live in <see cref="DialogHooks"/>, created on the first write of a value (null when there is
+    /// nothing to store): most dialogs have none, and each field inline would cost every dialog 8 bytes (issue 6's memory
+    /// goal: ≤ 1 KiB per dialog).
     /// </summary>
-    private DialogHooks Hooks(object? value) => _hooks ?? (value is null ? EmptyHooks : _hooks = new DialogHooks());
+    private DialogHooks? Hooks(bool create) => _hooks ?? (create ? _hooks = new DialogHooks() : null);
 
     internal DialogLeg Leg(int index) => _legs[index];
 
